@@ -1,0 +1,1 @@
+//! History checkers (placeholder while the crate is being written).
