@@ -1,1 +1,15 @@
-//! algorithms
+//! # faultline-algorithms
+//!
+//! One module per algorithm, each opening with an essay on its protocol, and
+//! the [`registry`] through which the CLI and the GUI find them by name.
+//!
+//! Every algorithm provides: its process type(s), typed parameters with
+//! defaults and validation, invariants, a `NodeView`, and bug variants —
+//! parameters that plant a known, realistic mistake, each caught by one of
+//! its invariants in a test.
+
+pub mod gossip;
+pub mod pingstorm;
+pub mod registry;
+
+pub use registry::{Algorithm, AlgorithmInfo, ParamError, algorithms, find};

@@ -1,0 +1,89 @@
+//! The promises of gossip broadcast, one function each.
+
+use super::GossipNode;
+use faultline_sim::{Invariant, KvInput, KvOutput, Outcome, WorldRef, invariant_fn};
+use std::collections::BTreeSet;
+
+/// Names and descriptions, for `faultline list`.
+pub const INVARIANTS: [(&str, &str); 2] = [
+    (
+        "acked_values_survive",
+        "Every value acknowledged to a client is in some server's durable store or in the memory of a server that is up.",
+    ),
+    (
+        "convergence",
+        "At the end of the run every server that is up holds the same set, containing every acknowledged value.",
+    ),
+];
+
+/// All invariants, boxed for the kernel.
+pub fn boxed() -> Vec<Box<dyn Invariant<GossipNode>>> {
+    vec![
+        invariant_fn(INVARIANTS[0].0, INVARIANTS[0].1, acked_values_survive),
+        Box::new(Convergence),
+    ]
+}
+
+fn acked_values(world: &WorldRef<'_, GossipNode>) -> impl Iterator<Item = String> {
+    world
+        .history()
+        .iter()
+        .filter_map(|op| match (&op.input, &op.outcome) {
+            (
+                KvInput::Put { value, .. } | KvInput::Append { value, .. },
+                Outcome::Ok(KvOutput::Written),
+            ) => Some(value.clone()),
+            _ => None,
+        })
+}
+
+/// See [`INVARIANTS`]: an acknowledged value is never lost.
+pub fn acked_values_survive(world: &WorldRef<'_, GossipNode>) -> Result<(), String> {
+    for value in acked_values(world) {
+        let durable = world.servers().any(|id| world.durable(id).contains(&value));
+        let live = world
+            .live_servers()
+            .any(|(_, node)| node.as_server().is_some_and(|s| s.values.contains(&value)));
+        if !(durable || live) {
+            return Err(format!(
+                "value {value:?} was acknowledged to a client but no server holds it any more"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Convergence is an end-state property: it is only checked at the end.
+#[derive(Clone)]
+struct Convergence;
+
+impl Invariant<GossipNode> for Convergence {
+    fn name(&self) -> &str {
+        INVARIANTS[1].0
+    }
+    fn description(&self) -> &str {
+        INVARIANTS[1].1
+    }
+    fn check(&mut self, _world: &WorldRef<'_, GossipNode>) -> Result<(), String> {
+        Ok(())
+    }
+    fn at_end(&mut self, world: &WorldRef<'_, GossipNode>) -> Result<(), String> {
+        let acked: BTreeSet<String> = acked_values(world).collect();
+        for (id, node) in world.live_servers() {
+            let Some(server) = node.as_server() else {
+                continue;
+            };
+            if let Some(missing) = acked.iter().find(|v| !server.values.contains(*v)) {
+                return Err(format!(
+                    "{id} never received acknowledged value {missing:?} ({} of {} acknowledged values)",
+                    acked.iter().filter(|v| server.values.contains(*v)).count(),
+                    acked.len()
+                ));
+            }
+        }
+        Ok(())
+    }
+    fn clone_box(&self) -> Box<dyn Invariant<GossipNode>> {
+        Box::new(self.clone())
+    }
+}

@@ -1,0 +1,188 @@
+//! # Gossip broadcast: the example algorithm
+//!
+//! Clients add values to a set held by every server; any server accepts an
+//! add, acknowledges it, and spreads it to the others by gossip. Each server
+//! periodically pushes its whole set to one random peer (push anti-entropy,
+//! as in Demers et al., "Epidemic Algorithms for Replicated Database
+//! Maintenance", 1987), so every value eventually reaches every server that
+//! stays connected long enough, despite message loss and partitions.
+//!
+//! Two promises are checked:
+//!
+//! - **Acknowledged values survive** (`acked_values_survive`): once a client
+//!   has been told "added", the value is in some server's durable store or in
+//!   the memory of a server that is up. A server therefore writes to durable
+//!   storage *before* it acknowledges.
+//! - **Convergence** (`convergence`, at the end of a run): every server that
+//!   is up holds the same set, and it contains every acknowledged value —
+//!   provided the run ends with a quiet period (faults healed, nodes up).
+//!
+//! Bug variants plant the two classic mistakes: acknowledging from memory
+//! without persisting (`volatile_store`), and flooding a new value once with
+//! no anti-entropy to repair losses (`gossip_once`).
+//!
+//! This module is also the template for new algorithms: parameters with
+//! defaults and validation in [`GossipParams`], the process in [`node`], the
+//! invariants in [`invariants`], and a registry entry below.
+
+pub mod invariants;
+pub mod node;
+
+use crate::registry::{
+    Algorithm, AlgorithmInfo, BugInfo, InvariantInfo, ParamError, ParamInfo, parse_params,
+    select_invariants,
+};
+use faultline_sim::time::{duration_str, format_duration};
+use faultline_sim::{Factory, NodeKind, SimHandle, World, WorldConfig};
+pub use node::{GossipMsg, GossipNode, GossipTimer};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A planted mistake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GossipBug {
+    /// Servers keep values in memory only and acknowledge before anything is
+    /// durable: a crash right after an ack loses the value.
+    VolatileStore,
+    /// Servers forward a new value once to every peer and never run
+    /// anti-entropy: one lost message leaves a server without the value.
+    GossipOnce,
+}
+
+/// Parameters of gossip broadcast.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GossipParams {
+    /// How often a server pushes its set to a random peer.
+    #[serde(with = "duration_str")]
+    pub gossip_interval: Duration,
+    /// How many random peers each push goes to.
+    pub fanout: u32,
+    /// How long a client waits for an acknowledgement before retrying at
+    /// another server.
+    #[serde(with = "duration_str")]
+    pub client_timeout: Duration,
+    /// A bug variant to plant, or none.
+    pub bug: Option<GossipBug>,
+}
+
+impl Default for GossipParams {
+    fn default() -> Self {
+        GossipParams {
+            gossip_interval: Duration::from_millis(50),
+            fanout: 1,
+            client_timeout: Duration::from_millis(200),
+            bug: None,
+        }
+    }
+}
+
+impl GossipParams {
+    fn validate(&self, doc: &str, servers: u32) -> Result<(), ParamError> {
+        if self.gossip_interval.is_zero() {
+            return Err(ParamError::at_key(
+                doc,
+                "gossip_interval",
+                "gossip_interval must be above zero",
+            ));
+        }
+        if self.client_timeout.is_zero() {
+            return Err(ParamError::at_key(
+                doc,
+                "client_timeout",
+                "client_timeout must be above zero",
+            ));
+        }
+        if self.fanout == 0 || self.fanout >= servers.max(2) {
+            return Err(ParamError::at_key(
+                doc,
+                "fanout",
+                format!(
+                    "fanout is {}, but it must be between 1 and the number of other servers ({})",
+                    self.fanout,
+                    servers.saturating_sub(1)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Builds a gossip world with the chosen invariants.
+pub fn world(
+    config: WorldConfig,
+    params: GossipParams,
+    invariants: Vec<Box<dyn faultline_sim::Invariant<GossipNode>>>,
+) -> World<GossipNode> {
+    let params = Arc::new(params);
+    let factory: Factory<GossipNode> = Arc::new(move |id, kind, durable| match kind {
+        NodeKind::Server => GossipNode::server(params.clone(), durable),
+        NodeKind::Client => GossipNode::client(params.clone(), id),
+    });
+    World::new(config, factory, invariants).expect("the scenario layer validated the config")
+}
+
+/// The registry entry.
+pub struct Gossip;
+
+impl Algorithm for Gossip {
+    fn info(&self) -> AlgorithmInfo {
+        let d = GossipParams::default();
+        AlgorithmInfo {
+            name: "gossip",
+            summary: "Gossip broadcast of a grow-only set with push anti-entropy (the example algorithm).",
+            params: vec![
+                ParamInfo {
+                    name: "gossip_interval",
+                    default: format!("\"{}\"", format_duration(d.gossip_interval)),
+                    doc: "How often a server pushes its whole set to random peers.",
+                },
+                ParamInfo {
+                    name: "fanout",
+                    default: d.fanout.to_string(),
+                    doc: "Peers per push.",
+                },
+                ParamInfo {
+                    name: "client_timeout",
+                    default: format!("\"{}\"", format_duration(d.client_timeout)),
+                    doc: "A client retries at another server after this long without an ack.",
+                },
+                ParamInfo {
+                    name: "bug",
+                    default: "none".into(),
+                    doc: "A bug variant to plant (see below).",
+                },
+            ],
+            bugs: vec![
+                BugInfo {
+                    name: "volatile_store",
+                    doc: "Acknowledge adds from memory without persisting them first.",
+                    caught_by: "acked_values_survive",
+                },
+                BugInfo {
+                    name: "gossip_once",
+                    doc: "Forward a new value once, with no anti-entropy to repair lost messages.",
+                    caught_by: "convergence",
+                },
+            ],
+            invariants: invariants::INVARIANTS
+                .iter()
+                .map(|&(name, doc)| InvariantInfo { name, doc })
+                .collect(),
+        }
+    }
+
+    fn build(
+        &self,
+        doc: &str,
+        config: WorldConfig,
+        invariants: Option<&[String]>,
+    ) -> Result<Box<dyn SimHandle>, ParamError> {
+        let params: GossipParams = parse_params(doc)?;
+        params.validate(doc, config.servers)?;
+        let chosen = select_invariants(invariants::boxed(), invariants)?;
+        Ok(Box::new(world(config, params, chosen)))
+    }
+}

@@ -1,0 +1,160 @@
+//! Per-node local clocks: true time seen through an offset, a drift rate and
+//! step jumps, all changeable mid-run.
+//!
+//! A clock is kept as an anchor pair (true instant, local reading) plus a
+//! drift in parts per million; every change re-anchors at the current true
+//! instant, so the reading is continuous across a drift change and jumps by
+//! exactly the step on a step. All arithmetic is integer (i128), so clocks
+//! convert identically on every machine.
+
+use crate::time::{LocalTime, SimTime};
+use serde::{Deserialize, Serialize};
+
+/// The largest drift a clock may be given, in parts per million either way.
+/// Beyond it a clock would run backwards or absurdly fast.
+pub const MAX_DRIFT_PPM: i64 = 500_000;
+
+const MILLION: i128 = 1_000_000;
+
+/// A node's local clock.
+///
+/// ```
+/// use faultline_sim::{LocalClock, LocalTime, SimTime};
+/// let mut clock = LocalClock::default();
+/// clock.set_drift(SimTime(0), 1_000); // runs 0.1% fast
+/// assert_eq!(clock.read(SimTime(1_000_000_000)), LocalTime(1_001_000_000));
+/// clock.step(SimTime(1_000_000_000), -1_000_000);
+/// assert_eq!(clock.read(SimTime(1_000_000_000)), LocalTime(1_000_000_000));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LocalClock {
+    anchor_true: u64,
+    anchor_local: i64,
+    drift_ppm: i64,
+}
+
+impl LocalClock {
+    /// The local reading at true instant `t` (which must not precede the
+    /// last change; the kernel only moves forward between changes).
+    #[inline]
+    pub fn read(&self, t: SimTime) -> LocalTime {
+        debug_assert!(t.0 >= self.anchor_true, "clock read before its anchor");
+        let elapsed = (t.0 - self.anchor_true) as i128;
+        let local =
+            self.anchor_local as i128 + elapsed * (MILLION + self.drift_ppm as i128) / MILLION;
+        LocalTime(local.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
+    }
+
+    /// The earliest true instant, not before `now`, at which this clock reads
+    /// at least `deadline`.
+    #[inline]
+    pub fn true_time_of(&self, deadline: LocalTime, now: SimTime) -> SimTime {
+        if self.read(now) >= deadline {
+            return now;
+        }
+        let need = deadline.0 as i128 - self.anchor_local as i128;
+        let rate = MILLION + self.drift_ppm as i128;
+        // Smallest elapsed e with e * rate / MILLION >= need (floor division).
+        let elapsed = (need * MILLION + rate - 1) / rate;
+        let t = self.anchor_true as i128 + elapsed;
+        let t = SimTime(t.clamp(0, u64::MAX as i128) as u64);
+        debug_assert!(self.read(t) >= deadline);
+        t.max(now)
+    }
+
+    /// The clock's current offset from true time (local minus true), in ns.
+    pub fn offset_nanos(&self, now: SimTime) -> i64 {
+        self.read(now).0.saturating_sub(now.0 as i64)
+    }
+
+    /// The drift in parts per million.
+    pub fn drift_ppm(&self) -> i64 {
+        self.drift_ppm
+    }
+
+    fn reanchor(&mut self, now: SimTime) {
+        self.anchor_local = self.read(now).0;
+        self.anchor_true = now.0;
+    }
+
+    /// Sets the offset (local minus true) to `offset_nanos` from `now` on.
+    pub fn set_offset(&mut self, now: SimTime, offset_nanos: i64) {
+        self.reanchor(now);
+        self.anchor_local = (now.0 as i64).saturating_add(offset_nanos);
+    }
+
+    /// Sets the drift rate from `now` on; the reading stays continuous.
+    /// Values are clamped to ±[`MAX_DRIFT_PPM`].
+    pub fn set_drift(&mut self, now: SimTime, ppm: i64) {
+        self.reanchor(now);
+        self.drift_ppm = ppm.clamp(-MAX_DRIFT_PPM, MAX_DRIFT_PPM);
+    }
+
+    /// Jumps the reading by `delta_nanos` (forwards or backwards) at `now`.
+    pub fn step(&mut self, now: SimTime, delta_nanos: i64) {
+        self.reanchor(now);
+        self.anchor_local = self.anchor_local.saturating_add(delta_nanos);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: u64 = 1_000_000;
+
+    #[test]
+    fn offset_shifts_the_reading() {
+        let mut c = LocalClock::default();
+        c.set_offset(SimTime(10 * MS), -(5 * MS as i64));
+        assert_eq!(c.read(SimTime(10 * MS)), LocalTime(5 * MS as i64));
+        assert_eq!(c.read(SimTime(20 * MS)), LocalTime(15 * MS as i64));
+        assert_eq!(c.offset_nanos(SimTime(20 * MS)), -(5 * MS as i64));
+    }
+
+    #[test]
+    fn drift_accumulates_and_converts_back() {
+        let mut c = LocalClock::default();
+        c.set_drift(SimTime(0), -100_000); // 10% slow
+        assert_eq!(c.read(SimTime(1_000 * MS)), LocalTime(900 * MS as i64));
+        // A 90ms local timer set at true 0 fires at true 100ms.
+        assert_eq!(
+            c.true_time_of(LocalTime(90 * MS as i64), SimTime(0)),
+            SimTime(100 * MS)
+        );
+        // Changing drift keeps the reading continuous.
+        c.set_drift(SimTime(1_000 * MS), 0);
+        assert_eq!(c.read(SimTime(1_000 * MS)), LocalTime(900 * MS as i64));
+        assert_eq!(c.read(SimTime(1_010 * MS)), LocalTime(910 * MS as i64));
+    }
+
+    #[test]
+    fn conversion_is_exact_at_nanosecond_level() {
+        let mut c = LocalClock::default();
+        c.set_drift(SimTime(0), 333);
+        for deadline in [1i64, 999, 1_000_333, 123_456_789] {
+            let t = c.true_time_of(LocalTime(deadline), SimTime(0));
+            assert!(c.read(t) >= LocalTime(deadline));
+            assert!(c.read(SimTime(t.0 - 1)) < LocalTime(deadline), "{deadline}");
+        }
+    }
+
+    #[test]
+    fn steps_jump_both_ways() {
+        let mut c = LocalClock::default();
+        c.step(SimTime(MS), 3 * MS as i64);
+        assert_eq!(c.read(SimTime(2 * MS)), LocalTime(5 * MS as i64));
+        c.step(SimTime(2 * MS), -(10 * MS as i64));
+        assert_eq!(c.read(SimTime(2 * MS)), LocalTime(-(5 * MS as i64)));
+        // A deadline already passed fires now.
+        assert_eq!(
+            c.true_time_of(LocalTime(-(6 * MS as i64)), SimTime(2 * MS)),
+            SimTime(2 * MS)
+        );
+        // A deadline in the future after a backward step waits the extra time.
+        assert_eq!(
+            c.true_time_of(LocalTime(0), SimTime(2 * MS)),
+            SimTime(7 * MS)
+        );
+    }
+}

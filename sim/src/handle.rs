@@ -1,0 +1,183 @@
+//! The object-safe handle through which the CLI and the GUI drive a run of
+//! any algorithm without naming its types.
+
+use crate::fault::{Fault, FaultSchedule};
+use crate::network::Network;
+use crate::process::{MsgId, NodeId, NodeKind, NodeView, Process};
+use crate::time::SimTime;
+use crate::trace::TraceRecord;
+use crate::world::{ConfigError, InFlight, RunStatus, Stats, World, WorldConfig};
+use faultline_checker::{KvInput, KvOutput, Operation};
+use serde::{Deserialize, Serialize};
+
+/// What the kernel knows of a node, beside its own view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// The node.
+    pub id: NodeId,
+    /// Server or client.
+    pub kind: NodeKind,
+    /// Whether it is running.
+    pub up: bool,
+    /// Local minus true time now, in nanoseconds.
+    pub clock_offset_nanos: i64,
+    /// Clock drift in parts per million.
+    pub clock_drift_ppm: i64,
+}
+
+/// The status of one invariant at the cursor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvariantStatus {
+    /// Name.
+    pub name: String,
+    /// What it checks.
+    pub description: String,
+    /// The failure, if this invariant stopped the run.
+    pub violation: Option<String>,
+}
+
+/// A run of some algorithm, driven without knowing which.
+pub trait SimHandle {
+    /// The configuration.
+    fn config(&self) -> &WorldConfig;
+    /// True time now.
+    fn now(&self) -> SimTime;
+    /// Events run so far (the cursor).
+    fn events(&self) -> u64;
+    /// Running, finished or violated.
+    fn status(&self) -> &RunStatus;
+    /// The running fingerprint.
+    fn fingerprint(&self) -> u64;
+    /// Counters.
+    fn stats(&self) -> &Stats;
+    /// Runs one event; false when the run has stopped.
+    fn step(&mut self) -> bool;
+    /// Runs to the end or a violation.
+    fn run(&mut self) -> &RunStatus;
+    /// Runs every event up to true time `t`.
+    fn run_until_time(&mut self, t: SimTime) -> &RunStatus;
+    /// Runs until `events` events have run.
+    fn run_until_event(&mut self, events: u64) -> &RunStatus;
+    /// Moves the cursor to after `event` events, backwards or forwards.
+    fn seek(&mut self, event: u64) -> &RunStatus;
+    /// The time of the next event, if any.
+    fn next_time(&self) -> Option<SimTime>;
+    /// Number of nodes.
+    fn node_count(&self) -> usize;
+    /// A node's own view.
+    fn node_view(&self, id: NodeId) -> NodeView;
+    /// What the kernel knows of a node.
+    fn node_info(&self, id: NodeId) -> NodeInfo;
+    /// The network (links, cuts, reachability).
+    fn network(&self) -> &Network;
+    /// Messages in flight.
+    fn in_flight(&self) -> Vec<InFlight>;
+    /// Trace records (full trace mode only), possibly past the cursor.
+    fn records(&self) -> &[TraceRecord];
+    /// A message's payload, formatted, when the trace keeps payloads.
+    fn describe_message(&self, msg: MsgId) -> Option<String>;
+    /// A message's payload as JSON, when the trace keeps payloads.
+    fn message_json(&self, msg: MsgId) -> Option<serde_json::Value>;
+    /// The client history so far.
+    fn history(&self) -> &[Operation<KvInput, KvOutput>];
+    /// Every invariant's status.
+    fn invariant_status(&self) -> Vec<InvariantStatus>;
+    /// Applies a fault now and records it in the branch.
+    fn inject(&mut self, fault: Fault) -> Result<(), ConfigError>;
+    /// The full fault schedule of this branch.
+    fn fault_schedule(&self) -> FaultSchedule;
+}
+
+impl<P: Process> SimHandle for World<P> {
+    fn config(&self) -> &WorldConfig {
+        World::config(self)
+    }
+    fn now(&self) -> SimTime {
+        World::now(self)
+    }
+    fn events(&self) -> u64 {
+        World::events(self)
+    }
+    fn status(&self) -> &RunStatus {
+        World::status(self)
+    }
+    fn fingerprint(&self) -> u64 {
+        World::fingerprint(self)
+    }
+    fn stats(&self) -> &Stats {
+        World::stats(self)
+    }
+    fn step(&mut self) -> bool {
+        World::step(self)
+    }
+    fn run(&mut self) -> &RunStatus {
+        World::run(self)
+    }
+    fn run_until_time(&mut self, t: SimTime) -> &RunStatus {
+        World::run_until_time(self, t)
+    }
+    fn run_until_event(&mut self, events: u64) -> &RunStatus {
+        World::run_until_event(self, events)
+    }
+    fn seek(&mut self, event: u64) -> &RunStatus {
+        World::seek(self, event)
+    }
+    fn next_time(&self) -> Option<SimTime> {
+        World::next_time(self)
+    }
+    fn node_count(&self) -> usize {
+        World::node_count(self)
+    }
+    fn node_view(&self, id: NodeId) -> NodeView {
+        World::view(self, id)
+    }
+    fn node_info(&self, id: NodeId) -> NodeInfo {
+        let clock = self.clock(id);
+        NodeInfo {
+            id,
+            kind: self.kind(id),
+            up: self.process(id).is_some(),
+            clock_offset_nanos: clock.offset_nanos(self.now()),
+            clock_drift_ppm: clock.drift_ppm(),
+        }
+    }
+    fn network(&self) -> &Network {
+        World::network(self)
+    }
+    fn in_flight(&self) -> Vec<InFlight> {
+        World::in_flight(self)
+    }
+    fn records(&self) -> &[TraceRecord] {
+        World::records(self)
+    }
+    fn describe_message(&self, msg: MsgId) -> Option<String> {
+        self.payload(msg).map(|m| format!("{m:?}"))
+    }
+    fn message_json(&self, msg: MsgId) -> Option<serde_json::Value> {
+        self.payload(msg).and_then(|m| serde_json::to_value(m).ok())
+    }
+    fn history(&self) -> &[Operation<KvInput, KvOutput>] {
+        World::history(self)
+    }
+    fn invariant_status(&self) -> Vec<InvariantStatus> {
+        let violated = match self.status() {
+            RunStatus::Violated(v) => Some(v),
+            _ => None,
+        };
+        self.invariants()
+            .map(|inv| InvariantStatus {
+                name: inv.name().to_string(),
+                description: inv.description().to_string(),
+                violation: violated
+                    .filter(|v| v.invariant == inv.name())
+                    .map(|v| v.reason.clone()),
+            })
+            .collect()
+    }
+    fn inject(&mut self, fault: Fault) -> Result<(), ConfigError> {
+        World::inject(self, fault)
+    }
+    fn fault_schedule(&self) -> FaultSchedule {
+        World::fault_schedule(self)
+    }
+}

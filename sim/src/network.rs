@@ -1,0 +1,597 @@
+//! The simulated network: a petgraph topology of directed links, each with a
+//! latency distribution, loss, duplication and reordering, and a cut flag for
+//! partitions.
+//!
+//! Links are directed, so a one-way partition is one flag. Every pair of
+//! nodes (clients included) has a link both ways. Delivery is FIFO per link
+//! unless the link's `reorder` draw lets a message overtake the ones ahead of
+//! it. Partitions accumulate until healed; nodes that a partition does not
+//! name keep their links.
+
+use crate::NodeId;
+use crate::rng::SimRng;
+use crate::time::{SimTime, duration_str};
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeFiltered;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::Duration;
+
+/// How long a message takes on a link.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LatencyDist {
+    /// Always the same.
+    Constant {
+        /// The latency.
+        #[serde(with = "duration_str")]
+        value: Duration,
+    },
+    /// Uniform in `[min, max]`.
+    Uniform {
+        /// Smallest latency.
+        #[serde(with = "duration_str")]
+        min: Duration,
+        /// Largest latency.
+        #[serde(with = "duration_str")]
+        max: Duration,
+    },
+    /// Normal, truncated below at `min`.
+    Normal {
+        /// Mean latency.
+        #[serde(with = "duration_str")]
+        mean: Duration,
+        /// Standard deviation.
+        #[serde(with = "duration_str")]
+        std_dev: Duration,
+        /// Floor (draws below are raised to it).
+        #[serde(with = "duration_str", default)]
+        min: Duration,
+    },
+    /// `min` plus an exponential with mean `mean`.
+    Exponential {
+        /// Mean of the exponential part.
+        #[serde(with = "duration_str")]
+        mean: Duration,
+        /// Fixed part added to every draw.
+        #[serde(with = "duration_str", default)]
+        min: Duration,
+    },
+    /// Pareto with scale `min` and shape `alpha`, capped at `max`: mostly near
+    /// `min`, occasionally very slow.
+    LongTail {
+        /// Scale: the smallest latency.
+        #[serde(with = "duration_str")]
+        min: Duration,
+        /// Shape: smaller is heavier (1.1 to 3 are typical).
+        alpha: f64,
+        /// Cap on a draw.
+        #[serde(with = "duration_str")]
+        max: Duration,
+    },
+}
+
+impl Default for LatencyDist {
+    fn default() -> Self {
+        LatencyDist::Uniform {
+            min: Duration::from_millis(1),
+            max: Duration::from_millis(5),
+        }
+    }
+}
+
+impl LatencyDist {
+    /// One latency draw.
+    #[inline]
+    pub fn sample(&self, rng: &mut SimRng) -> Duration {
+        match *self {
+            LatencyDist::Constant { value } => value,
+            LatencyDist::Uniform { min, max } => rng.duration_between(min, max),
+            LatencyDist::Normal { mean, std_dev, min } => {
+                let x = mean.as_nanos() as f64 + rng.standard_normal() * std_dev.as_nanos() as f64;
+                Duration::from_nanos(x.max(min.as_nanos() as f64) as u64)
+            }
+            LatencyDist::Exponential { mean, min } => {
+                min + Duration::from_nanos(rng.exponential(mean.as_nanos() as f64) as u64)
+            }
+            LatencyDist::LongTail { min, alpha, max } => {
+                let x = rng.pareto(min.as_nanos() as f64, alpha);
+                Duration::from_nanos(x.min(max.as_nanos() as f64) as u64)
+            }
+        }
+    }
+
+    /// Checks the parameters; the message says what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        match *self {
+            LatencyDist::Uniform { min, max } if min > max => {
+                Err(format!("uniform latency has min {min:?} above max {max:?}"))
+            }
+            LatencyDist::LongTail { alpha, .. } if !(alpha > 0.0 && alpha.is_finite()) => Err(
+                format!("long_tail alpha must be a positive number, found {alpha}"),
+            ),
+            LatencyDist::LongTail { min, max, .. } if min > max => Err(format!(
+                "long_tail latency has min {min:?} above max {max:?}"
+            )),
+            LatencyDist::LongTail { min, .. } if min.is_zero() => {
+                Err("long_tail min must be above zero (it is the Pareto scale)".to_string())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The settings of one directed link.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LinkConfig {
+    /// Latency distribution.
+    pub latency: LatencyDist,
+    /// Probability that a message is lost.
+    pub loss: f64,
+    /// Probability that a message is delivered twice.
+    pub duplicate: f64,
+    /// Probability that a message may overtake earlier ones on the link.
+    pub reorder: f64,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        LinkConfig {
+            latency: LatencyDist::default(),
+            loss: 0.0,
+            duplicate: 0.0,
+            reorder: 0.0,
+        }
+    }
+}
+
+impl LinkConfig {
+    /// Checks the parameters; the message says what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        self.latency.validate()?;
+        for (name, p) in [
+            ("loss", self.loss),
+            ("duplicate", self.duplicate),
+            ("reorder", self.reorder),
+        ] {
+            check_probability(name, p)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks that `p` is a probability.
+pub fn check_probability(name: &str, p: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} must be a probability between 0 and 1, found {p}"
+        ))
+    }
+}
+
+/// Why a message was not delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// The link was cut by a partition, at send or while in flight.
+    Partition,
+    /// The link lost it (random loss).
+    Loss,
+    /// The receiver was down when it arrived.
+    NodeDown,
+    /// A fault dropped this very message.
+    Injected,
+}
+
+impl fmt::Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DropReason::Partition => "partition",
+            DropReason::Loss => "loss",
+            DropReason::NodeDown => "node down",
+            DropReason::Injected => "injected drop",
+        })
+    }
+}
+
+/// One directed link.
+#[derive(Clone, Debug)]
+pub struct Link {
+    /// Its settings.
+    pub config: LinkConfig,
+    /// Whether a partition cuts it.
+    pub cut: bool,
+    /// The latest delivery time scheduled on it, for FIFO order.
+    last_delivery: SimTime,
+}
+
+/// What the network decided for one send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transit {
+    /// Dropped at once.
+    Dropped(DropReason),
+    /// Arrives at the first time, and a duplicate at the second if any.
+    Deliver(SimTime, Option<SimTime>),
+}
+
+/// The network topology and link state.
+#[derive(Clone, Debug)]
+pub struct Network {
+    graph: DiGraph<NodeId, Link>,
+    edges: Vec<EdgeIndex>,
+    nodes: usize,
+}
+
+impl Network {
+    /// A full mesh of `nodes` nodes, every link with `config`.
+    pub fn full_mesh(nodes: usize, config: &LinkConfig) -> Self {
+        let mut graph = DiGraph::with_capacity(nodes, nodes * nodes);
+        for i in 0..nodes {
+            graph.add_node(NodeId(i as u32));
+        }
+        let mut edges = Vec::with_capacity(nodes * nodes);
+        for a in 0..nodes {
+            for b in 0..nodes {
+                let link = Link {
+                    config: config.clone(),
+                    cut: false,
+                    last_delivery: SimTime::ZERO,
+                };
+                edges.push(graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), link));
+            }
+        }
+        Network {
+            graph,
+            edges,
+            nodes,
+        }
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes
+    }
+
+    /// Whether there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.nodes == 0
+    }
+
+    /// The petgraph graph, for reachability questions and layout.
+    pub fn graph(&self) -> &DiGraph<NodeId, Link> {
+        &self.graph
+    }
+
+    /// The link `from -> to`.
+    #[inline]
+    pub fn link(&self, from: NodeId, to: NodeId) -> &Link {
+        &self.graph[self.edges[from.index() * self.nodes + to.index()]]
+    }
+
+    #[inline]
+    fn link_mut(&mut self, from: NodeId, to: NodeId) -> &mut Link {
+        let e = self.edges[from.index() * self.nodes + to.index()];
+        &mut self.graph[e]
+    }
+
+    /// Whether `from -> to` is cut.
+    #[inline]
+    pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
+        self.link(from, to).cut
+    }
+
+    /// Decides the fate of one message sent at `now`. Draws from `rng` only
+    /// for the features the link has switched on.
+    #[inline]
+    pub fn transmit(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        now: SimTime,
+        rng: &mut SimRng,
+    ) -> Transit {
+        let link = self.link_mut(from, to);
+        if link.cut && from != to {
+            return Transit::Dropped(DropReason::Partition);
+        }
+        let cfg = &link.config;
+        if rng.chance(cfg.loss) {
+            return Transit::Dropped(DropReason::Loss);
+        }
+        let overtakes = rng.chance(cfg.reorder);
+        let mut at = now + cfg.latency.sample(rng);
+        if !overtakes {
+            at = at.max(link.last_delivery);
+        }
+        let duplicate = if rng.chance(cfg.duplicate) {
+            Some((now + cfg.latency.sample(rng)).max(at))
+        } else {
+            None
+        };
+        link.last_delivery = link.last_delivery.max(at).max(duplicate.unwrap_or(at));
+        Transit::Deliver(at, duplicate)
+    }
+
+    /// Cuts every link between nodes of different groups, both ways.
+    pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
+        for (i, ga) in groups.iter().enumerate() {
+            for (j, gb) in groups.iter().enumerate() {
+                if i != j {
+                    for &a in ga {
+                        for &b in gb {
+                            self.link_mut(a, b).cut = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Cuts the links from every node of `from` to every node of `to`.
+    pub fn partition_one_way(&mut self, from: &[NodeId], to: &[NodeId]) {
+        for &a in from {
+            for &b in to {
+                if a != b {
+                    self.link_mut(a, b).cut = true;
+                }
+            }
+        }
+    }
+
+    /// Cuts every link to and from `node`.
+    pub fn isolate(&mut self, node: NodeId) {
+        for i in 0..self.nodes {
+            let other = NodeId(i as u32);
+            if other != node {
+                self.link_mut(node, other).cut = true;
+                self.link_mut(other, node).cut = true;
+            }
+        }
+    }
+
+    /// Restores every cut link.
+    pub fn heal(&mut self) {
+        for link in self.graph.edge_weights_mut() {
+            link.cut = false;
+        }
+    }
+
+    /// Applies `change` to the links `from -> to` (`None` means every node).
+    pub fn change_links(&mut self, from: Option<NodeId>, to: Option<NodeId>, change: &LinkChange) {
+        let pick = |n: Option<NodeId>, all: usize| -> Vec<NodeId> {
+            match n {
+                Some(n) => vec![n],
+                None => (0..all).map(|i| NodeId(i as u32)).collect(),
+            }
+        };
+        for a in pick(from, self.nodes) {
+            for b in pick(to, self.nodes) {
+                let cfg = &mut self.link_mut(a, b).config;
+                if let Some(latency) = &change.latency {
+                    cfg.latency = latency.clone();
+                }
+                if let Some(p) = change.loss {
+                    cfg.loss = p;
+                }
+                if let Some(p) = change.duplicate {
+                    cfg.duplicate = p;
+                }
+                if let Some(p) = change.reorder {
+                    cfg.reorder = p;
+                }
+            }
+        }
+    }
+
+    /// The nodes `from` can reach over uncut links (itself included), sorted.
+    pub fn reachable_from(&self, from: NodeId) -> Vec<NodeId> {
+        let open = EdgeFiltered::from_fn(&self.graph, |e| !e.weight().cut);
+        let mut dfs = petgraph::visit::Dfs::new(&open, NodeIndex::new(from.index()));
+        let mut out = Vec::new();
+        while let Some(n) = dfs.next(&open) {
+            out.push(self.graph[n]);
+        }
+        out.sort();
+        out
+    }
+
+    /// Groups of nodes that can all reach each other (strongly connected
+    /// components over uncut links), each sorted, ordered by smallest member.
+    pub fn connected_groups(&self) -> Vec<Vec<NodeId>> {
+        let open = EdgeFiltered::from_fn(&self.graph, |e| !e.weight().cut);
+        let mut groups: Vec<Vec<NodeId>> = petgraph::algo::kosaraju_scc(&open)
+            .into_iter()
+            .map(|c| {
+                let mut g: Vec<NodeId> = c.into_iter().map(|n| self.graph[n]).collect();
+                g.sort();
+                g
+            })
+            .collect();
+        groups.sort();
+        groups
+    }
+
+    /// Whether any link is cut.
+    pub fn any_cut(&self) -> bool {
+        self.graph.edge_weights().any(|l| l.cut)
+    }
+}
+
+/// A change to link settings; `None` fields are left as they are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkChange {
+    /// New latency distribution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<LatencyDist>,
+    /// New loss probability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<f64>,
+    /// New duplication probability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<f64>,
+    /// New reordering probability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reorder: Option<f64>,
+}
+
+impl LinkChange {
+    /// Checks the parameters; the message says what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(l) = &self.latency {
+            l.validate()?;
+        }
+        for (name, p) in [
+            ("loss", self.loss),
+            ("duplicate", self.duplicate),
+            ("reorder", self.reorder),
+        ] {
+            if let Some(p) = p {
+                check_probability(name, p)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(i: u32) -> NodeId {
+        NodeId(i)
+    }
+
+    #[test]
+    fn one_way_partition_cuts_one_direction_only() {
+        let mut net = Network::full_mesh(3, &LinkConfig::default());
+        let mut rng = SimRng::from_u64(1);
+        net.partition_one_way(&[n(0)], &[n(1)]);
+        assert_eq!(
+            net.transmit(n(0), n(1), SimTime(0), &mut rng),
+            Transit::Dropped(DropReason::Partition)
+        );
+        assert!(matches!(
+            net.transmit(n(1), n(0), SimTime(0), &mut rng),
+            Transit::Deliver(..)
+        ));
+        assert!(matches!(
+            net.transmit(n(0), n(2), SimTime(0), &mut rng),
+            Transit::Deliver(..)
+        ));
+        assert_eq!(
+            net.reachable_from(n(0)),
+            vec![n(0), n(2), n(1)]
+                .into_iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(net.connected_groups(), vec![vec![n(0), n(1), n(2)]]);
+        net.isolate(n(2));
+        assert_eq!(
+            net.connected_groups(),
+            vec![vec![n(0)], vec![n(1)], vec![n(2)]]
+        );
+        net.heal();
+        assert!(!net.any_cut());
+    }
+
+    #[test]
+    fn symmetric_partition_splits_groups() {
+        let mut net = Network::full_mesh(5, &LinkConfig::default());
+        net.partition(&[vec![n(0), n(1)], vec![n(2), n(3), n(4)]]);
+        assert_eq!(
+            net.connected_groups(),
+            vec![vec![n(0), n(1)], vec![n(2), n(3), n(4)]]
+        );
+        assert_eq!(net.reachable_from(n(3)), vec![n(2), n(3), n(4)]);
+    }
+
+    #[test]
+    fn duplication_delivers_twice_and_loss_drops() {
+        let cfg = LinkConfig {
+            duplicate: 1.0,
+            ..LinkConfig::default()
+        };
+        let mut net = Network::full_mesh(2, &cfg);
+        let mut rng = SimRng::from_u64(2);
+        match net.transmit(n(0), n(1), SimTime(0), &mut rng) {
+            Transit::Deliver(a, Some(b)) => assert!(b >= a),
+            other => panic!("expected a duplicate, got {other:?}"),
+        }
+        net.change_links(
+            None,
+            None,
+            &LinkChange {
+                loss: Some(1.0),
+                ..LinkChange::default()
+            },
+        );
+        assert_eq!(
+            net.transmit(n(0), n(1), SimTime(0), &mut rng),
+            Transit::Dropped(DropReason::Loss)
+        );
+    }
+
+    #[test]
+    fn links_are_fifo_unless_reordering() {
+        let cfg = LinkConfig {
+            latency: LatencyDist::Uniform {
+                min: Duration::from_millis(1),
+                max: Duration::from_millis(50),
+            },
+            ..LinkConfig::default()
+        };
+        let mut net = Network::full_mesh(2, &cfg);
+        let mut rng = SimRng::from_u64(3);
+        let mut last = SimTime::ZERO;
+        for i in 0..200 {
+            let Transit::Deliver(at, _) = net.transmit(n(0), n(1), SimTime(i * 100_000), &mut rng)
+            else {
+                panic!()
+            };
+            assert!(at >= last, "FIFO violated at send {i}");
+            last = at;
+        }
+        net.change_links(
+            None,
+            None,
+            &LinkChange {
+                reorder: Some(1.0),
+                ..LinkChange::default()
+            },
+        );
+        let mut overtaken = false;
+        let mut last = SimTime::ZERO;
+        for i in 0..200 {
+            let Transit::Deliver(at, _) = net.transmit(n(0), n(1), SimTime(i * 100_000), &mut rng)
+            else {
+                panic!()
+            };
+            overtaken |= at < last;
+            last = last.max(at);
+        }
+        assert!(overtaken, "reordering never let a message overtake");
+    }
+
+    #[test]
+    fn latency_validation_explains() {
+        let bad = LatencyDist::Uniform {
+            min: Duration::from_millis(5),
+            max: Duration::from_millis(1),
+        };
+        assert!(bad.validate().unwrap_err().contains("min"));
+        let cfg = LinkConfig {
+            loss: 1.5,
+            ..LinkConfig::default()
+        };
+        assert!(
+            cfg.validate()
+                .unwrap_err()
+                .contains("loss must be a probability")
+        );
+    }
+}
