@@ -39,6 +39,11 @@ impl LocalClock {
     #[inline]
     pub fn read(&self, t: SimTime) -> LocalTime {
         debug_assert!(t.0 >= self.anchor_true, "clock read before its anchor");
+        if self.drift_ppm == 0 {
+            // The common case, without 128-bit division.
+            let elapsed = i64::try_from(t.0 - self.anchor_true).unwrap_or(i64::MAX);
+            return LocalTime(self.anchor_local.saturating_add(elapsed));
+        }
         let elapsed = (t.0 - self.anchor_true) as i128;
         let local =
             self.anchor_local as i128 + elapsed * (MILLION + self.drift_ppm as i128) / MILLION;
@@ -51,6 +56,10 @@ impl LocalClock {
     pub fn true_time_of(&self, deadline: LocalTime, now: SimTime) -> SimTime {
         if self.read(now) >= deadline {
             return now;
+        }
+        if self.drift_ppm == 0 {
+            let need = deadline.0.saturating_sub(self.anchor_local).max(0) as u64;
+            return SimTime(self.anchor_true.saturating_add(need)).max(now);
         }
         let need = deadline.0 as i128 - self.anchor_local as i128;
         let rate = MILLION + self.drift_ppm as i128;

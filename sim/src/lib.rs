@@ -54,6 +54,7 @@ pub mod hash;
 pub mod invariant;
 pub mod network;
 pub mod process;
+pub mod queue;
 pub mod rng;
 pub mod time;
 pub mod trace;

@@ -84,6 +84,29 @@ impl LatencyDist {
     /// One latency draw.
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> Duration {
+        Duration::from_nanos(self.sample_nanos(rng))
+    }
+
+    /// One latency draw in nanoseconds (the kernel's hot path).
+    #[inline]
+    pub fn sample_nanos(&self, rng: &mut SimRng) -> u64 {
+        #[inline(always)]
+        fn ns(d: Duration) -> u64 {
+            d.as_secs()
+                .wrapping_mul(1_000_000_000)
+                .wrapping_add(d.subsec_nanos() as u64)
+        }
+        match self {
+            LatencyDist::Constant { value } => ns(*value),
+            LatencyDist::Uniform { min, max } => {
+                let (lo, hi) = (ns(*min), ns(*max));
+                rng.between(lo.min(hi), hi.max(lo))
+            }
+            other => ns(other.sample_slow(rng)),
+        }
+    }
+
+    fn sample_slow(&self, rng: &mut SimRng) -> Duration {
         match *self {
             LatencyDist::Constant { value } => value,
             LatencyDist::Uniform { min, max } => rng.duration_between(min, max),
@@ -302,12 +325,12 @@ impl Network {
             return Transit::Dropped(DropReason::Loss);
         }
         let overtakes = rng.chance(cfg.reorder);
-        let mut at = now + cfg.latency.sample(rng);
+        let mut at = SimTime(now.0.saturating_add(cfg.latency.sample_nanos(rng)));
         if !overtakes {
             at = at.max(link.last_delivery);
         }
         let duplicate = if rng.chance(cfg.duplicate) {
-            Some((now + cfg.latency.sample(rng)).max(at))
+            Some(SimTime(now.0.saturating_add(cfg.latency.sample_nanos(rng))).max(at))
         } else {
             None
         };

@@ -96,8 +96,9 @@ pub(crate) enum Effect<P: Process> {
     Send(NodeId, P::Msg),
     SetTimer(TimerId, Duration, P::Timer),
     CancelTimer(TimerId),
-    Invoke(OpId, KvInput),
-    Complete(OpId, Outcome<KvOutput>),
+    // Boxed: rare, and large enough to double the size of every effect.
+    Invoke(OpId, Box<KvInput>),
+    Complete(OpId, Box<Outcome<KvOutput>>),
     Note(String),
 }
 
@@ -204,13 +205,13 @@ impl<P: Process> Ctx<'_, P> {
     pub fn invoke(&mut self, input: KvInput) -> OpId {
         let op = OpId(*self.next_op);
         *self.next_op += 1;
-        self.effects.push(Effect::Invoke(op, input));
+        self.effects.push(Effect::Invoke(op, Box::new(input)));
         op
     }
 
     /// Records the outcome of a client operation of this node.
     pub fn complete(&mut self, op: OpId, outcome: Outcome<KvOutput>) {
-        self.effects.push(Effect::Complete(op, outcome));
+        self.effects.push(Effect::Complete(op, Box::new(outcome)));
     }
 
     /// Whether a trace consumer wants notes; use [`Ctx::note_with`] to skip
