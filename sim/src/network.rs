@@ -243,9 +243,11 @@ pub enum Transit {
 /// The network topology and link state.
 #[derive(Clone, Debug)]
 pub struct Network {
+    /// Edges are added row by row, so the link `a -> b` is edge `a * n + b`.
     graph: DiGraph<NodeId, Link>,
-    edges: Vec<EdgeIndex>,
     nodes: usize,
+    /// Number of cut links, so the common uncut case needs no lookup.
+    cut_links: usize,
 }
 
 impl Network {
@@ -255,7 +257,6 @@ impl Network {
         for i in 0..nodes {
             graph.add_node(NodeId(i as u32));
         }
-        let mut edges = Vec::with_capacity(nodes * nodes);
         for a in 0..nodes {
             for b in 0..nodes {
                 let link = Link {
@@ -263,13 +264,14 @@ impl Network {
                     cut: false,
                     last_delivery: SimTime::ZERO,
                 };
-                edges.push(graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), link));
+                let edge = graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), link);
+                debug_assert_eq!(edge.index(), a * nodes + b);
             }
         }
         Network {
             graph,
-            edges,
             nodes,
+            cut_links: 0,
         }
     }
 
@@ -291,13 +293,12 @@ impl Network {
     /// The link `from -> to`.
     #[inline]
     pub fn link(&self, from: NodeId, to: NodeId) -> &Link {
-        &self.graph[self.edges[from.index() * self.nodes + to.index()]]
+        &self.graph[EdgeIndex::new(from.index() * self.nodes + to.index())]
     }
 
     #[inline]
     fn link_mut(&mut self, from: NodeId, to: NodeId) -> &mut Link {
-        let e = self.edges[from.index() * self.nodes + to.index()];
-        &mut self.graph[e]
+        &mut self.graph[EdgeIndex::new(from.index() * self.nodes + to.index())]
     }
 
     /// Whether `from -> to` is cut.
@@ -345,7 +346,7 @@ impl Network {
                 if i != j {
                     for &a in ga {
                         for &b in gb {
-                            self.link_mut(a, b).cut = true;
+                            self.cut(a, b);
                         }
                     }
                 }
@@ -358,7 +359,7 @@ impl Network {
         for &a in from {
             for &b in to {
                 if a != b {
-                    self.link_mut(a, b).cut = true;
+                    self.cut(a, b);
                 }
             }
         }
@@ -369,8 +370,8 @@ impl Network {
         for i in 0..self.nodes {
             let other = NodeId(i as u32);
             if other != node {
-                self.link_mut(node, other).cut = true;
-                self.link_mut(other, node).cut = true;
+                self.cut(node, other);
+                self.cut(other, node);
             }
         }
     }
@@ -380,6 +381,7 @@ impl Network {
         for link in self.graph.edge_weights_mut() {
             link.cut = false;
         }
+        self.cut_links = 0;
     }
 
     /// Applies `change` to the links `from -> to` (`None` means every node).
@@ -438,8 +440,17 @@ impl Network {
     }
 
     /// Whether any link is cut.
+    #[inline]
     pub fn any_cut(&self) -> bool {
-        self.graph.edge_weights().any(|l| l.cut)
+        self.cut_links > 0
+    }
+
+    fn cut(&mut self, from: NodeId, to: NodeId) {
+        let link = self.link_mut(from, to);
+        if !link.cut {
+            link.cut = true;
+            self.cut_links += 1;
+        }
     }
 }
 

@@ -110,7 +110,7 @@ pub struct Ctx<'a, P: Process> {
     pub(crate) nodes: u32,
     pub(crate) rng: &'a mut SimRng,
     pub(crate) durable: &'a mut P::Durable,
-    pub(crate) effects: &'a mut Vec<Effect<P>>,
+    pub(crate) effects: &'a mut std::collections::VecDeque<Effect<P>>,
     pub(crate) next_timer: &'a mut u64,
     pub(crate) next_op: &'a mut u64,
     pub(crate) tracing: bool,
@@ -156,13 +156,13 @@ impl<P: Process> Ctx<'_, P> {
     #[inline]
     pub fn send(&mut self, to: NodeId, msg: P::Msg) {
         debug_assert!(to.0 < self.nodes, "send to {to}, which does not exist");
-        self.effects.push(Effect::Send(to, msg));
+        self.effects.push_back(Effect::Send(to, msg));
     }
 
     /// Sends `msg` to every other server.
     pub fn broadcast(&mut self, msg: P::Msg) {
         for peer in self.peers() {
-            self.effects.push(Effect::Send(peer, msg.clone()));
+            self.effects.push_back(Effect::Send(peer, msg.clone()));
         }
     }
 
@@ -172,14 +172,14 @@ impl<P: Process> Ctx<'_, P> {
     pub fn set_timer(&mut self, after: Duration, timer: P::Timer) -> TimerId {
         let id = TimerId(*self.next_timer);
         *self.next_timer += 1;
-        self.effects.push(Effect::SetTimer(id, after, timer));
+        self.effects.push_back(Effect::SetTimer(id, after, timer));
         id
     }
 
     /// Cancels a timer; cancelling one that already fired does nothing.
     #[inline]
     pub fn cancel_timer(&mut self, id: TimerId) {
-        self.effects.push(Effect::CancelTimer(id));
+        self.effects.push_back(Effect::CancelTimer(id));
     }
 
     /// This node's random stream, derived from the run seed.
@@ -205,13 +205,14 @@ impl<P: Process> Ctx<'_, P> {
     pub fn invoke(&mut self, input: KvInput) -> OpId {
         let op = OpId(*self.next_op);
         *self.next_op += 1;
-        self.effects.push(Effect::Invoke(op, Box::new(input)));
+        self.effects.push_back(Effect::Invoke(op, Box::new(input)));
         op
     }
 
     /// Records the outcome of a client operation of this node.
     pub fn complete(&mut self, op: OpId, outcome: Outcome<KvOutput>) {
-        self.effects.push(Effect::Complete(op, Box::new(outcome)));
+        self.effects
+            .push_back(Effect::Complete(op, Box::new(outcome)));
     }
 
     /// Whether a trace consumer wants notes; use [`Ctx::note_with`] to skip
@@ -224,14 +225,14 @@ impl<P: Process> Ctx<'_, P> {
     /// Annotates the trace (notes are not part of the fingerprint).
     pub fn note(&mut self, text: impl Into<String>) {
         if self.tracing {
-            self.effects.push(Effect::Note(text.into()));
+            self.effects.push_back(Effect::Note(text.into()));
         }
     }
 
     /// Annotates the trace, formatting only when someone will read it.
     pub fn note_with(&mut self, text: impl FnOnce() -> String) {
         if self.tracing {
-            self.effects.push(Effect::Note(text()));
+            self.effects.push_back(Effect::Note(text()));
         }
     }
 }

@@ -43,7 +43,7 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// Schedules `event` at `time`, after every event already scheduled at
     /// that time.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, time: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -69,7 +69,7 @@ impl<E> EventQueue<E> {
 
     /// Removes a stale top key, if any. The world calls this at the end of
     /// every event, so between events the queue is never stale.
-    #[inline]
+    #[inline(always)]
     pub fn settle(&mut self) {
         if self.stale_top {
             self.stale_top = false;
@@ -85,7 +85,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.settle();
         let &Reverse((time, _, slot)) = self.heap.peek()?;

@@ -209,7 +209,7 @@ fn pair(a: NodeId, b: NodeId) -> u64 {
 /// the record does not hold itself (the payload hash of a send, the input of
 /// an invoke). Notes are left out: they exist only when someone reads them.
 /// The event index is implied by the order of records and not folded.
-#[inline]
+#[inline(always)]
 pub(crate) fn fold(state: u64, event: u64, time: SimTime, kind: &RecordKind, extra: u64) -> u64 {
     let _ = event;
     let word = match kind {

@@ -20,7 +20,7 @@ use crate::trace::{RecordKind, TraceMode, TraceRecord, fold};
 use crate::workload::{ClientLoad, WorkloadConfig};
 use faultline_checker::{KvInput, KvOutput, Operation, Outcome};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -264,7 +264,7 @@ pub struct World<P: Process> {
     config: WorldConfig,
     factory: Factory<P>,
     state: WorldState<P>,
-    effects: Vec<Effect<P>>,
+    effects: VecDeque<Effect<P>>,
     /// Faults injected during the run, by the event index they follow.
     injections: Vec<ScheduledFault>,
     snapshots: Vec<WorldState<P>>,
@@ -362,7 +362,7 @@ impl<P: Process> World<P> {
             config,
             factory,
             state,
-            effects: Vec::with_capacity(16),
+            effects: VecDeque::with_capacity(16),
             injections,
             snapshots,
             records: Vec::new(),
@@ -669,6 +669,7 @@ impl<P: Process> World<P> {
         }
     }
 
+    #[inline(always)]
     fn dispatch(&mut self, event: Event<P>) {
         match event {
             Event::Start(node) => {
@@ -684,7 +685,10 @@ impl<P: Process> World<P> {
             } => {
                 let reason = if self.state.nodes[to.index()].process.is_none() {
                     Some(DropReason::NodeDown)
-                } else if self.state.network.is_cut(from, to) && from != to {
+                } else if self.state.network.any_cut()
+                    && self.state.network.is_cut(from, to)
+                    && from != to
+                {
                     Some(DropReason::Partition)
                 } else {
                     None
@@ -758,6 +762,7 @@ impl<P: Process> World<P> {
     }
 
     /// Runs a handler of a live node and applies its effects.
+    #[inline(always)]
     fn call(&mut self, node: NodeId, handler: impl FnOnce(&mut P, &mut Ctx<'_, P>)) {
         let s = &mut self.state;
         let slot = &mut s.nodes[node.index()];
@@ -777,11 +782,10 @@ impl<P: Process> World<P> {
             tracing: self.config.trace == TraceMode::Full,
         };
         handler(process, &mut ctx);
-        let mut effects = std::mem::take(&mut self.effects);
-        for effect in effects.drain(..) {
+        // A queue rather than a drained Vec: no buffer juggling per event.
+        while let Some(effect) = self.effects.pop_front() {
             self.apply_effect(node, effect);
         }
-        self.effects = effects;
     }
 
     #[inline]
@@ -1111,7 +1115,8 @@ impl<P: Process> World<P> {
         }
     }
 
-    #[inline]
+    // Inlined so each call site's variant is known and its drop glue vanishes.
+    #[inline(always)]
     fn record(&mut self, kind: RecordKind, extra: u64) {
         let event = self.state.stats.events;
         let time = self.state.now;
@@ -1137,13 +1142,18 @@ impl<P: Process> World<P> {
             self.state.until_check -= 1;
         }
         if self.state.until_snapshot == 1 {
-            self.state.until_snapshot = self.config.snapshot_every;
-            let k = self.config.snapshot_every;
-            if self.snapshots.len() as u64 == events / k {
-                self.snapshots.push(self.state.clone());
-            }
+            self.take_snapshot(events);
         } else if self.state.until_snapshot > 1 {
             self.state.until_snapshot -= 1;
+        }
+    }
+
+    #[cold]
+    fn take_snapshot(&mut self, events: u64) {
+        let k = self.config.snapshot_every;
+        self.state.until_snapshot = k;
+        if self.snapshots.len() as u64 == events / k {
+            self.snapshots.push(self.state.clone());
         }
     }
 
