@@ -56,6 +56,9 @@ pub mod network;
 pub mod process;
 pub mod queue;
 pub mod rng;
+pub mod shrink;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 pub mod time;
 pub mod trace;
 pub mod workload;

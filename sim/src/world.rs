@@ -598,11 +598,9 @@ impl<P: Process> World<P> {
     pub fn seek(&mut self, event: u64) -> &RunStatus {
         let k = self.config.snapshot_every;
         let current = self.state.stats.events;
-        let idx = if k == 0 {
-            0
-        } else {
-            ((event / k) as usize).min(self.snapshots.len() - 1)
-        };
+        let idx = event
+            .checked_div(k)
+            .map_or(0, |i| (i as usize).min(self.snapshots.len() - 1));
         let snap_events = idx as u64 * k;
         if event < current || snap_events > current {
             self.state = self.snapshots[idx].clone();
@@ -649,7 +647,7 @@ impl<P: Process> World<P> {
         self.injections
             .retain(|f| f.after_event.unwrap_or(0) < events);
         let k = self.config.snapshot_every;
-        let keep = if k == 0 { 1 } else { (events / k) as usize + 1 };
+        let keep = events.checked_div(k).map_or(1, |i| i as usize + 1);
         self.snapshots.truncate(keep);
     }
 
