@@ -1,8 +1,9 @@
 //! The promises of gossip broadcast, one function each.
 
 use super::GossipNode;
-use faultline_sim::{Invariant, KvInput, KvOutput, Outcome, WorldRef, invariant_fn};
+use faultline_sim::{Invariant, KvInput, KvOutput, Outcome, SimTime, WorldRef, invariant_fn};
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 /// Names and descriptions, for `faultline list`.
 pub const INVARIANTS: [(&str, &str); 2] = [
@@ -12,34 +13,39 @@ pub const INVARIANTS: [(&str, &str); 2] = [
     ),
     (
         "convergence",
-        "At the end of the run every server that is up holds the same set, containing every acknowledged value.",
+        "At the end of the run every server that is up holds every value acknowledged at least `settle_time` before the end.",
     ),
 ];
 
-/// All invariants, boxed for the kernel.
-pub fn boxed() -> Vec<Box<dyn Invariant<GossipNode>>> {
+/// All invariants, boxed for the kernel. Convergence gives gossip
+/// `settle_time` to spread values acknowledged near the end of the run.
+pub fn boxed(settle_time: Duration) -> Vec<Box<dyn Invariant<GossipNode>>> {
     vec![
         invariant_fn(INVARIANTS[0].0, INVARIANTS[0].1, acked_values_survive),
-        Box::new(Convergence),
+        Box::new(Convergence { settle_time }),
     ]
 }
 
-fn acked_values(world: &WorldRef<'_, GossipNode>) -> impl Iterator<Item = String> {
+/// Values acknowledged to clients no later than `until`.
+fn acked_values<'a>(
+    world: &WorldRef<'a, GossipNode>,
+    until: SimTime,
+) -> impl Iterator<Item = String> + 'a {
     world
         .history()
         .iter()
-        .filter_map(|op| match (&op.input, &op.outcome) {
+        .filter_map(move |op| match (&op.input, &op.outcome) {
             (
                 KvInput::Put { value, .. } | KvInput::Append { value, .. },
                 Outcome::Ok(KvOutput::Written),
-            ) => Some(value.clone()),
+            ) if op.ret.is_some_and(|ret| ret <= until.0) => Some(value.clone()),
             _ => None,
         })
 }
 
 /// See [`INVARIANTS`]: an acknowledged value is never lost.
 pub fn acked_values_survive(world: &WorldRef<'_, GossipNode>) -> Result<(), String> {
-    for value in acked_values(world) {
+    for value in acked_values(world, SimTime::MAX) {
         let durable = world.servers().any(|id| world.durable(id).contains(&value));
         let live = world
             .live_servers()
@@ -55,7 +61,9 @@ pub fn acked_values_survive(world: &WorldRef<'_, GossipNode>) -> Result<(), Stri
 
 /// Convergence is an end-state property: it is only checked at the end.
 #[derive(Clone)]
-struct Convergence;
+struct Convergence {
+    settle_time: Duration,
+}
 
 impl Invariant<GossipNode> for Convergence {
     fn name(&self) -> &str {
@@ -68,7 +76,13 @@ impl Invariant<GossipNode> for Convergence {
         Ok(())
     }
     fn at_end(&mut self, world: &WorldRef<'_, GossipNode>) -> Result<(), String> {
-        let acked: BTreeSet<String> = acked_values(world).collect();
+        let until = SimTime(
+            world
+                .now()
+                .0
+                .saturating_sub(self.settle_time.as_nanos() as u64),
+        );
+        let acked: BTreeSet<String> = acked_values(world, until).collect();
         for (id, node) in world.live_servers() {
             let Some(server) = node.as_server() else {
                 continue;

@@ -64,6 +64,10 @@ pub struct GossipParams {
     /// another server.
     #[serde(with = "duration_str")]
     pub client_timeout: Duration,
+    /// How long before the end of a run a value must have been acknowledged
+    /// for the convergence check to expect it everywhere.
+    #[serde(with = "duration_str")]
+    pub settle_time: Duration,
     /// A bug variant to plant, or none.
     pub bug: Option<GossipBug>,
 }
@@ -74,6 +78,7 @@ impl Default for GossipParams {
             gossip_interval: Duration::from_millis(50),
             fanout: 1,
             client_timeout: Duration::from_millis(200),
+            settle_time: Duration::from_secs(1),
             bug: None,
         }
     }
@@ -150,6 +155,11 @@ impl Algorithm for Gossip {
                     doc: "A client retries at another server after this long without an ack.",
                 },
                 ParamInfo {
+                    name: "settle_time",
+                    default: format!("\"{}\"", format_duration(d.settle_time)),
+                    doc: "Values acknowledged this long before the end must have reached every server.",
+                },
+                ParamInfo {
                     name: "bug",
                     default: "none".into(),
                     doc: "A bug variant to plant (see below).",
@@ -182,7 +192,10 @@ impl Algorithm for Gossip {
     ) -> Result<Box<dyn SimHandle>, ParamError> {
         let params: GossipParams = parse_params(doc)?;
         params.validate(doc, config.servers)?;
-        let chosen = select_invariants(invariants::boxed(), invariants)?;
+        let chosen = select_invariants(invariants::boxed(params.settle_time), invariants)?;
         Ok(Box::new(world(config, params, chosen)))
     }
 }
+
+#[cfg(test)]
+mod tests;
