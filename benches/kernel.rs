@@ -28,7 +28,10 @@ fn storm_config(seed: u64, trace: TraceMode, snapshot_every: u64) -> WorldConfig
         clients: 0,
         end: SimTime::MAX,
         link: LinkConfig {
-            latency: LatencyDist::Uniform { min: Duration::from_millis(1), max: Duration::from_millis(10) },
+            latency: LatencyDist::Uniform {
+                min: Duration::from_millis(1),
+                max: Duration::from_millis(10),
+            },
             ..LinkConfig::default()
         },
         invariant_stride: 1,
@@ -41,7 +44,10 @@ fn storm_config(seed: u64, trace: TraceMode, snapshot_every: u64) -> WorldConfig
 /// Runs the storm on the kernel until `deliveries` deliveries; returns the
 /// fingerprint (so the work cannot be optimised away).
 fn kernel_storm(seed: u64, deliveries: u64, trace: TraceMode, snapshot_every: u64) -> u64 {
-    let mut world = pingstorm::world(storm_config(seed, trace, snapshot_every), &PingStormParams { initial: 5 });
+    let mut world = pingstorm::world(
+        storm_config(seed, trace, snapshot_every),
+        &PingStormParams { initial: 5 },
+    );
     while world.stats().delivered < deliveries && world.step() {}
     assert_eq!(world.stats().delivered, deliveries);
     world.fingerprint()
@@ -105,7 +111,11 @@ fn measure(repeats: usize, mut f: impl FnMut() -> u64, work: u64) -> Measure {
         std::hint::black_box(f());
         best = best.min(start.elapsed().as_secs_f64());
     }
-    Measure { rate: work as f64 / best, secs: best, peak_mib: peak_rss_mib() }
+    Measure {
+        rate: work as f64 / best,
+        secs: best,
+        peak_mib: peak_rss_mib(),
+    }
 }
 
 fn main() {
@@ -117,12 +127,26 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let deliveries: u64 = if quick { 100_000 } else { 1_000_000 };
     let repeats = if quick { 1 } else { 3 };
-    println!("ping storm: {NODES} nodes, latency uniform 1-10ms, 5 in flight, {deliveries} deliveries (best of {repeats})");
+    println!(
+        "ping storm: {NODES} nodes, latency uniform 1-10ms, 5 in flight, {deliveries} deliveries (best of {repeats})"
+    );
 
     let plain = measure(repeats, || plain_storm(1, deliveries), deliveries);
-    let kernel = measure(repeats, || kernel_storm(1, deliveries, TraceMode::Fingerprint, 10_000), deliveries);
-    let bare = measure(repeats, || kernel_storm(1, deliveries, TraceMode::Fingerprint, 0), deliveries);
-    let full = measure(1, || kernel_storm(1, deliveries, TraceMode::Full, 10_000), deliveries);
+    let kernel = measure(
+        repeats,
+        || kernel_storm(1, deliveries, TraceMode::Fingerprint, 10_000),
+        deliveries,
+    );
+    let bare = measure(
+        repeats,
+        || kernel_storm(1, deliveries, TraceMode::Fingerprint, 0),
+        deliveries,
+    );
+    let full = measure(
+        1,
+        || kernel_storm(1, deliveries, TraceMode::Full, 10_000),
+        deliveries,
+    );
 
     let row = |name: &str, m: &Measure| {
         println!(
@@ -138,7 +162,10 @@ fn main() {
     row("kernel, fingerprint, no snapshots", &bare);
     row("kernel, full trace kept, snapshots every 10k", &full);
     let simulated = kernel_sim_seconds(deliveries);
-    println!("  simulated time per run: {simulated:.1}s -> {:.0}x faster than real time", simulated / kernel.secs);
+    println!(
+        "  simulated time per run: {simulated:.1}s -> {:.0}x faster than real time",
+        simulated / kernel.secs
+    );
 
     // Seed sweep: 1,000 seeds of a 1,000-delivery storm, one thread.
     let seeds: u64 = if quick { 200 } else { 1_000 };
@@ -149,11 +176,17 @@ fn main() {
     }
     std::hint::black_box(acc);
     let secs = start.elapsed().as_secs_f64();
-    println!("seed sweep: {seeds} seeds x 1,000 deliveries, 1 thread: {:.0} seeds/s ({secs:.3}s)", seeds as f64 / secs);
+    println!(
+        "seed sweep: {seeds} seeds x 1,000 deliveries, 1 thread: {:.0} seeds/s ({secs:.3}s)",
+        seeds as f64 / secs
+    );
 }
 
 fn kernel_sim_seconds(deliveries: u64) -> f64 {
-    let mut world = pingstorm::world(storm_config(1, TraceMode::Fingerprint, 0), &PingStormParams { initial: 5 });
+    let mut world = pingstorm::world(
+        storm_config(1, TraceMode::Fingerprint, 0),
+        &PingStormParams { initial: 5 },
+    );
     while world.stats().delivered < deliveries && world.step() {}
     world.now().as_secs_f64()
 }

@@ -30,7 +30,7 @@ pub fn boxed(settle_time: Duration) -> Vec<Box<dyn Invariant<GossipNode>>> {
 fn acked_values<'a>(
     world: &WorldRef<'a, GossipNode>,
     until: SimTime,
-) -> impl Iterator<Item = String> + 'a {
+) -> impl Iterator<Item = &'a str> + 'a {
     world
         .history()
         .iter()
@@ -38,7 +38,7 @@ fn acked_values<'a>(
             (
                 KvInput::Put { value, .. } | KvInput::Append { value, .. },
                 Outcome::Ok(KvOutput::Written),
-            ) if op.ret.is_some_and(|ret| ret <= until.0) => Some(value.clone()),
+            ) if op.ret.is_some_and(|ret| ret <= until.0) => Some(value.as_str()),
             _ => None,
         })
 }
@@ -46,10 +46,10 @@ fn acked_values<'a>(
 /// See [`INVARIANTS`]: an acknowledged value is never lost.
 pub fn acked_values_survive(world: &WorldRef<'_, GossipNode>) -> Result<(), String> {
     for value in acked_values(world, SimTime::MAX) {
-        let durable = world.servers().any(|id| world.durable(id).contains(&value));
+        let durable = world.servers().any(|id| world.durable(id).contains(value));
         let live = world
             .live_servers()
-            .any(|(_, node)| node.as_server().is_some_and(|s| s.values.contains(&value)));
+            .any(|(_, node)| node.as_server().is_some_and(|s| s.values.contains(value)));
         if !(durable || live) {
             return Err(format!(
                 "value {value:?} was acknowledged to a client but no server holds it any more"
@@ -82,15 +82,15 @@ impl Invariant<GossipNode> for Convergence {
                 .0
                 .saturating_sub(self.settle_time.as_nanos() as u64),
         );
-        let acked: BTreeSet<String> = acked_values(world, until).collect();
+        let acked: BTreeSet<&str> = acked_values(world, until).collect();
         for (id, node) in world.live_servers() {
             let Some(server) = node.as_server() else {
                 continue;
             };
-            if let Some(missing) = acked.iter().find(|v| !server.values.contains(*v)) {
+            if let Some(missing) = acked.iter().find(|v| !server.values.contains(**v)) {
                 return Err(format!(
                     "{id} never received acknowledged value {missing:?} ({} of {} acknowledged values)",
-                    acked.iter().filter(|v| server.values.contains(*v)).count(),
+                    acked.iter().filter(|v| server.values.contains(**v)).count(),
                     acked.len()
                 ));
             }

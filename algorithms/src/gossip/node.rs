@@ -204,10 +204,10 @@ impl Process for GossipNode {
                 s.push(ctx);
                 ctx.set_timer(s.params.gossip_interval, GossipTimer::Gossip);
             }
-            (GossipNode::Client(c), GossipTimer::Retry { op }) => {
-                if c.pending.as_ref().is_some_and(|(p, _, _)| *p == op) {
-                    c.attempt(ctx);
-                }
+            (GossipNode::Client(c), GossipTimer::Retry { op })
+                if c.pending.as_ref().is_some_and(|(p, _, _)| *p == op) =>
+            {
+                c.attempt(ctx)
             }
             _ => {}
         }
