@@ -1,1 +1,43 @@
-fn main() {}
+//! `faultline`: run scenarios, sweep seeds, replay failures, export traces.
+//!
+//! Every command returns whether its checks held; errors are bad input.
+//! Exit codes: 0 success, 1 a check failed, 2 bad input (clap's own usage
+//! errors exit with 2 as well).
+
+mod args;
+mod check;
+mod cli;
+mod export;
+mod history;
+mod list;
+mod merge;
+mod run;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use faultline_algorithms::scenario::ScenarioError;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Check(a) => check::check(a),
+        Command::Replay(a) => run::replay(a),
+        Command::List(a) => list::list(a),
+        Command::Export(a) => export::export(a),
+        Command::MergeSummaries(a) => merge::merge(a),
+        Command::CheckHistory(a) => history::check_history(a),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            match e.downcast_ref::<ScenarioError>() {
+                Some(s) => eprintln!("{s}"),
+                None => eprintln!("error: {e:#}"),
+            }
+            ExitCode::from(2)
+        }
+    }
+}

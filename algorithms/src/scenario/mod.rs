@@ -1,0 +1,209 @@
+//! # Scenarios: experiments as files
+//!
+//! A scenario file (TOML, `scenarios/<algorithm>/*.toml`) describes one
+//! experiment: the algorithm and its parameters, the cluster, the network,
+//! the clients, a timed fault schedule, a random nemesis, the checks, and
+//! the outcome the author expects. The same format, with a `[replay]` table
+//! and a concrete fault schedule, saves a failing run for replay. The full
+//! reference is `docs/scenarios.md`.
+//!
+//! This module owns:
+//!
+//! - parsing and validation ([`Scenario::load`], [`Scenario::parse`]): strict
+//!   (unknown fields, wrong types, impossible values are errors) and precise
+//!   (every error names the file, line and column, what was found and what
+//!   was expected) — [`ScenarioError`];
+//! - the nemesis ([`nemesis`]): random faults generated up front from the
+//!   seed's `"nemesis"` stream into a concrete schedule;
+//! - building a run through the [registry](crate::registry)
+//!   ([`Scenario::build`]) and judging it afterwards ([`outcome`]): invariant
+//!   violations, linearizability of the client history, liveness after the
+//!   last fault, against the expected outcome;
+//! - replay files ([`replay`]).
+//!
+//! Nothing here reads a wall clock or iterates a hash map: a scenario and a
+//! seed give one run.
+
+mod error;
+pub mod nemesis;
+pub mod outcome;
+mod parse;
+mod raw;
+pub mod replay;
+
+pub use error::{Location, ScenarioError};
+pub use nemesis::{NemesisConfig, NemesisKind};
+pub use outcome::{CheckFailure, LinearizabilityReport, LivenessReport, RunReport};
+pub use raw::parse_seed;
+pub use replay::ReplayInfo;
+
+use crate::registry::Algorithm;
+use faultline_sim::{
+    FaultSchedule, LinkConfig, SimHandle, SimTime, TraceMode, WorkloadConfig, WorldConfig,
+};
+use std::path::Path;
+use std::time::Duration;
+
+/// The outcome a scenario's author expects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    /// Every check holds.
+    Pass,
+    /// This check fails: an invariant's name, `linearizability` or `liveness`.
+    Failure(String),
+}
+
+impl Expectation {
+    /// `pass` or the check's name, as written in scenario files.
+    pub fn name(&self) -> &str {
+        match self {
+            Expectation::Pass => "pass",
+            Expectation::Failure(name) => name,
+        }
+    }
+}
+
+/// Which checks a run gets beside the kernel's invariants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checks {
+    /// Invariants to check (`None`: all of the algorithm's).
+    pub invariants: Option<Vec<String>>,
+    /// Check invariants after every `stride` events.
+    pub stride: u64,
+    /// Check the client history for linearizability against the KV model.
+    pub linearizability: bool,
+    /// The liveness bound: after the last fault, every client operation
+    /// invoked completes within it, and at least one completes ok.
+    pub liveness: Option<Duration>,
+}
+
+/// A validated scenario.
+#[derive(Clone)]
+pub struct Scenario {
+    /// The file as the user named it (used in messages).
+    pub file: String,
+    /// The file's text (algorithms read `[params]` from it).
+    pub text: String,
+    /// Title.
+    pub name: String,
+    /// What the experiment shows.
+    pub description: String,
+    /// A lesson to read with it, if any.
+    pub lesson: Option<String>,
+    /// The algorithm's registry entry.
+    pub algorithm: &'static dyn Algorithm,
+    /// Number of servers.
+    pub servers: u32,
+    /// Number of clients.
+    pub clients: u32,
+    /// How long a run lasts (simulated).
+    pub duration: Duration,
+    /// The seed used when none is given.
+    pub seed: u64,
+    /// Settings of every link at the start.
+    pub link: LinkConfig,
+    /// Client behaviour.
+    pub workload: WorkloadConfig,
+    /// The timed faults written in the file.
+    pub faults: FaultSchedule,
+    /// The random nemesis, if any.
+    pub nemesis: Option<NemesisConfig>,
+    /// Checks.
+    pub checks: Checks,
+    /// The expected outcome.
+    pub expect: Expectation,
+    /// Set when this file is a replay file.
+    pub replay: Option<ReplayInfo>,
+}
+
+impl std::fmt::Debug for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scenario")
+            .field("file", &self.file)
+            .field("name", &self.name)
+            .field("algorithm", &self.algorithm.info().name)
+            .field("servers", &self.servers)
+            .field("clients", &self.clients)
+            .field("duration", &self.duration)
+            .field("seed", &self.seed)
+            .field("faults", &self.faults.len())
+            .field("expect", &self.expect)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default number of servers.
+pub const DEFAULT_SERVERS: u32 = 3;
+/// The default run length.
+pub const DEFAULT_DURATION: Duration = Duration::from_secs(10);
+/// The default seed.
+pub const DEFAULT_SEED: u64 = 1;
+
+impl Scenario {
+    /// Reads and validates a scenario or replay file. The error names the
+    /// file as given.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::whole(&file, format!("cannot read the file: {e}")))?;
+        Scenario::parse(&file, &text)
+    }
+
+    /// Validates scenario text; `file` is the name used in errors.
+    pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        parse::parse(file, text)
+    }
+
+    /// The algorithm's registry name.
+    pub fn algorithm_name(&self) -> &'static str {
+        self.algorithm.info().name
+    }
+
+    /// The run's end as an instant.
+    pub fn end(&self) -> SimTime {
+        SimTime::from_duration(self.duration)
+    }
+
+    /// The fault schedule of a run with `seed`: the file's faults and the
+    /// nemesis's, in time order (ties: the file's first, then in list order).
+    pub fn fault_schedule(&self, seed: u64) -> FaultSchedule {
+        let mut all = self.faults.clone();
+        if let Some(nemesis) = &self.nemesis {
+            all.extend(nemesis.generate(seed, self.servers, &self.link));
+        }
+        all.sort_by_key(|f| f.at);
+        all
+    }
+
+    /// The kernel configuration of a run with `seed`.
+    pub fn world_config(&self, seed: u64, trace: TraceMode) -> WorldConfig {
+        WorldConfig {
+            seed,
+            servers: self.servers,
+            clients: self.clients,
+            end: self.end(),
+            link: self.link.clone(),
+            workload: self.workload.clone(),
+            faults: self.fault_schedule(seed),
+            invariant_stride: self.checks.stride,
+            trace,
+            ..WorldConfig::default()
+        }
+    }
+
+    /// Builds a run with `config` (normally from [`Scenario::world_config`])
+    /// through the algorithm's registry entry.
+    pub fn build_with(&self, config: WorldConfig) -> Result<Box<dyn SimHandle>, ScenarioError> {
+        self.algorithm
+            .build(&self.text, config, self.checks.invariants.as_deref())
+            .map_err(|e| ScenarioError::at(&self.file, &self.text, e.span, e.message))
+    }
+
+    /// Builds a run with `seed`.
+    pub fn build(&self, seed: u64, trace: TraceMode) -> Result<Box<dyn SimHandle>, ScenarioError> {
+        self.build_with(self.world_config(seed, trace))
+    }
+}
+
+#[cfg(test)]
+mod tests;

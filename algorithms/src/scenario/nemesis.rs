@@ -1,0 +1,327 @@
+//! The nemesis: random faults, generated up front from the run seed into a
+//! concrete fault schedule, so the schedule a run applied is always known
+//! (and is what a replay file saves).
+//!
+//! Draws come from the seed's `"nemesis"` stream
+//! (`SimRng::stream(seed, "nemesis", 0)`) and nothing else, so the nemesis
+//! never shifts the network's or the nodes' random draws.
+//!
+//! Generation, one fault at a time: starting at `start`, wait an
+//! exponential gap with mean `interval`; if that passes `stop`, finish.
+//! Otherwise pick a kind uniformly from `kinds`, its targets uniformly from
+//! the servers, and a length uniform in `[min_duration, max_duration]`; apply
+//! the fault, and undo it when the length has passed or at `stop`,
+//! whichever comes first. The next gap starts from the undo. Faults never
+//! overlap, and every fault is undone by `stop`. Times, lengths, offsets
+//! and steps are whole milliseconds (when their bounds allow), so generated
+//! schedules read well in summaries and replay files.
+
+use faultline_sim::{
+    Fault, FaultSchedule, LinkChange, LinkConfig, NodeId, ScheduledFault, SimRng, SimTime,
+};
+use std::time::Duration;
+
+/// A kind of fault the nemesis can inject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NemesisKind {
+    /// Split the servers into two random non-empty sides; undone by `heal`.
+    Partition,
+    /// Cut the links from one random non-empty set of servers to the rest,
+    /// one way only; undone by `heal`.
+    PartitionOneWay,
+    /// Cut one random server off; undone by `heal`.
+    Isolate,
+    /// Crash one random server; undone by `restart`.
+    Crash,
+    /// Set one server's clock offset, uniform in ±`max_clock_offset`;
+    /// undone by setting it back to 0.
+    ClockOffset,
+    /// Set one server's drift, uniform in ±`max_drift_ppm`; undone by
+    /// setting it back to 0.
+    ClockDrift,
+    /// Jump one server's clock by up to ±`max_clock_step`; not undone (a
+    /// step is instantaneous).
+    ClockStep,
+    /// Make every link lose messages with probability `loss`; undone by
+    /// restoring the scenario's `[network]` loss.
+    LossyLinks,
+}
+
+impl NemesisKind {
+    /// Every kind, in the order documentation lists them.
+    pub const ALL: [NemesisKind; 8] = [
+        NemesisKind::Partition,
+        NemesisKind::PartitionOneWay,
+        NemesisKind::Isolate,
+        NemesisKind::Crash,
+        NemesisKind::ClockOffset,
+        NemesisKind::ClockDrift,
+        NemesisKind::ClockStep,
+        NemesisKind::LossyLinks,
+    ];
+
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            NemesisKind::Partition => "partition",
+            NemesisKind::PartitionOneWay => "partition_one_way",
+            NemesisKind::Isolate => "isolate",
+            NemesisKind::Crash => "crash",
+            NemesisKind::ClockOffset => "clock_offset",
+            NemesisKind::ClockDrift => "clock_drift",
+            NemesisKind::ClockStep => "clock_step",
+            NemesisKind::LossyLinks => "lossy_links",
+        }
+    }
+
+    /// The kind called `name`.
+    pub fn from_name(name: &str) -> Option<NemesisKind> {
+        NemesisKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether the kind cuts servers apart (impossible with one server).
+    pub fn needs_two_servers(self) -> bool {
+        matches!(
+            self,
+            NemesisKind::Partition | NemesisKind::PartitionOneWay | NemesisKind::Isolate
+        )
+    }
+}
+
+/// The `[nemesis]` table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NemesisConfig {
+    /// Kinds to draw from.
+    pub kinds: Vec<NemesisKind>,
+    /// No fault before this.
+    pub start: SimTime,
+    /// Every fault is undone by this.
+    pub stop: SimTime,
+    /// Mean quiet gap before each fault.
+    pub interval: Duration,
+    /// Shortest fault.
+    pub min_duration: Duration,
+    /// Longest fault.
+    pub max_duration: Duration,
+    /// Largest clock offset set.
+    pub max_clock_offset: Duration,
+    /// Largest clock jump.
+    pub max_clock_step: Duration,
+    /// Largest drift set, in parts per million.
+    pub max_drift_ppm: i64,
+    /// Loss probability of `lossy_links`.
+    pub loss: f64,
+}
+
+impl Default for NemesisConfig {
+    fn default() -> Self {
+        NemesisConfig {
+            kinds: Vec::new(),
+            start: SimTime::ZERO,
+            stop: SimTime::MAX,
+            interval: Duration::from_secs(1),
+            min_duration: Duration::from_millis(100),
+            max_duration: Duration::from_secs(1),
+            max_clock_offset: Duration::from_millis(100),
+            max_clock_step: Duration::from_millis(500),
+            max_drift_ppm: 1000,
+            loss: 0.5,
+        }
+    }
+}
+
+const MS: u64 = 1_000_000;
+
+/// Uniform in `[-max, max]` nanoseconds, in whole milliseconds when `max`
+/// is at least one.
+fn signed_uniform(rng: &mut SimRng, max: u64) -> i64 {
+    let (max, unit) = if max >= MS { (max / MS, MS) } else { (max, 1) };
+    let max = max.min(i64::MAX as u64 / 2);
+    let x = rng.between(0, max * 2);
+    (x as i64 - max as i64) * unit as i64
+}
+
+/// `d` rounded down to whole milliseconds, kept within `[lo, hi]`.
+fn whole_ms(d: Duration, lo: Duration, hi: Duration) -> Duration {
+    let ms = Duration::from_millis(d.as_millis() as u64);
+    ms.clamp(lo, hi)
+}
+
+impl NemesisConfig {
+    /// The faults of a run with `seed`, in time order.
+    pub fn generate(&self, seed: u64, servers: u32, base: &LinkConfig) -> FaultSchedule {
+        let mut rng = SimRng::stream(seed, "nemesis", 0);
+        let mut out = Vec::new();
+        if self.kinds.is_empty() {
+            return out;
+        }
+        let mut t = self.start;
+        loop {
+            let gap = rng.exponential(self.interval.as_nanos() as f64) as u64;
+            let gap = if self.interval.as_nanos() >= MS as u128 {
+                (gap / MS).max(1) * MS
+            } else {
+                gap.max(1)
+            };
+            t = SimTime(t.0.saturating_add(gap));
+            if t >= self.stop {
+                break;
+            }
+            let kind = *rng.choose(&self.kinds);
+            let length = whole_ms(
+                rng.duration_between(self.min_duration, self.max_duration),
+                self.min_duration,
+                self.max_duration,
+            );
+            let undo_at = (t + length).min(self.stop);
+            let (fault, undo) = self.draw(kind, &mut rng, servers, base);
+            out.push(ScheduledFault {
+                at: t,
+                after_event: None,
+                fault,
+            });
+            if let Some(undo) = undo {
+                out.push(ScheduledFault {
+                    at: undo_at,
+                    after_event: None,
+                    fault: undo,
+                });
+                t = undo_at;
+            }
+        }
+        out
+    }
+
+    fn draw(
+        &self,
+        kind: NemesisKind,
+        rng: &mut SimRng,
+        servers: u32,
+        base: &LinkConfig,
+    ) -> (Fault, Option<Fault>) {
+        let server = |rng: &mut SimRng| NodeId(rng.below(servers as u64) as u32);
+        match kind {
+            NemesisKind::Partition | NemesisKind::PartitionOneWay => {
+                // A random order of the servers, cut at a random point: both
+                // sides non-empty.
+                let mut order: Vec<NodeId> = (0..servers).map(NodeId).collect();
+                for i in (1..order.len()).rev() {
+                    let j = rng.below(i as u64 + 1) as usize;
+                    order.swap(i, j);
+                }
+                let cut = 1 + rng.below(servers as u64 - 1) as usize;
+                let (mut a, mut b) = (order[..cut].to_vec(), order[cut..].to_vec());
+                a.sort();
+                b.sort();
+                let fault = if kind == NemesisKind::Partition {
+                    Fault::Partition { groups: vec![a, b] }
+                } else {
+                    Fault::PartitionOneWay { from: a, to: b }
+                };
+                (fault, Some(Fault::Heal))
+            }
+            NemesisKind::Isolate => (Fault::Isolate { node: server(rng) }, Some(Fault::Heal)),
+            NemesisKind::Crash => {
+                let node = server(rng);
+                (Fault::Crash { node }, Some(Fault::Restart { node }))
+            }
+            NemesisKind::ClockOffset => {
+                let node = server(rng);
+                let offset = signed_uniform(rng, self.max_clock_offset.as_nanos() as u64);
+                (
+                    Fault::ClockOffset { node, offset },
+                    Some(Fault::ClockOffset { node, offset: 0 }),
+                )
+            }
+            NemesisKind::ClockDrift => {
+                let node = server(rng);
+                let ppm = {
+                    let max = self.max_drift_ppm.unsigned_abs();
+                    rng.between(0, max * 2) as i64 - max as i64
+                };
+                (
+                    Fault::ClockDrift { node, ppm },
+                    Some(Fault::ClockDrift { node, ppm: 0 }),
+                )
+            }
+            NemesisKind::ClockStep => {
+                let node = server(rng);
+                let delta = signed_uniform(rng, self.max_clock_step.as_nanos() as u64);
+                (Fault::ClockStep { node, delta }, None)
+            }
+            NemesisKind::LossyLinks => {
+                let lossy = LinkChange {
+                    loss: Some(self.loss),
+                    ..LinkChange::default()
+                };
+                let restore = LinkChange {
+                    loss: Some(base.loss),
+                    ..LinkChange::default()
+                };
+                (
+                    Fault::Link {
+                        from: None,
+                        to: None,
+                        change: lossy,
+                    },
+                    Some(Fault::Link {
+                        from: None,
+                        to: None,
+                        change: restore,
+                    }),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(kinds: Vec<NemesisKind>) -> NemesisConfig {
+        NemesisConfig {
+            kinds,
+            start: SimTime::from_duration(Duration::from_secs(1)),
+            stop: SimTime::from_duration(Duration::from_secs(20)),
+            ..NemesisConfig::default()
+        }
+    }
+
+    #[test]
+    fn same_seed_same_schedule_and_faults_stay_in_the_window() {
+        let c = config(NemesisKind::ALL.to_vec());
+        let a = c.generate(7, 3, &LinkConfig::default());
+        assert_eq!(a, c.generate(7, 3, &LinkConfig::default()));
+        assert_ne!(a, c.generate(8, 3, &LinkConfig::default()));
+        assert!(a.len() > 4, "{a:?}");
+        assert!(a.windows(2).all(|w| w[0].at <= w[1].at));
+        assert!(a.iter().all(|f| f.at >= c.start && f.at <= c.stop));
+        for f in &a {
+            for n in f.fault.nodes() {
+                assert!(n.0 < 3, "{f}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_fault_is_undone_by_stop() {
+        let c = config(vec![NemesisKind::Crash, NemesisKind::Partition]);
+        let faults = c.generate(3, 5, &LinkConfig::default());
+        let mut down = std::collections::BTreeSet::new();
+        let mut cut = false;
+        for f in &faults {
+            match &f.fault {
+                Fault::Crash { node } => assert!(down.insert(*node)),
+                Fault::Restart { node } => assert!(down.remove(node)),
+                Fault::Partition { groups } => {
+                    assert!(groups.iter().all(|g| !g.is_empty()));
+                    cut = true;
+                }
+                Fault::Heal => cut = false,
+                other => panic!("unexpected {other}"),
+            }
+        }
+        assert!(down.is_empty() && !cut);
+    }
+}

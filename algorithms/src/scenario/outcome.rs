@@ -1,0 +1,326 @@
+//! Judging a run: the kernel's invariants (checked during the run), then,
+//! after it, linearizability of the client history and liveness after the
+//! last fault; and comparing the result with the expected outcome.
+//!
+//! **Order.** A run's outcome is its first failure in this order: an
+//! invariant violation (the run stopped there), linearizability, liveness.
+//! No failure is `pass`.
+//!
+//! **Linearizability.** The history (`SimHandle::history`) is checked with
+//! faultline-checker's key-value model under a step budget of
+//! [`LINEARIZABILITY_STEPS`], so the answer does not depend on the machine.
+//! A history the search cannot decide within the budget counts as a
+//! `linearizability` failure whose reason says it was undecided.
+//!
+//! **Liveness**, with bound `B`: let `q` be the time of the last fault of
+//! the applied schedule (0 without faults). Every client operation invoked
+//! at or after `q`, early enough that `call + B` is not after the end of the
+//! run, must complete with a definite outcome (ok or fail) by `call + B`;
+//! and at least one operation invoked at or after `q` must complete ok.
+//! Operations invoked before `q` are not judged (they may have met the
+//! fault), nor are those invoked within `B` of the end.
+
+use super::{Expectation, Scenario};
+use faultline_checker::models::KvModel;
+use faultline_checker::{Budget, KvInput, KvOutput, Operation, Outcome, Verdict};
+use faultline_sim::time::format_duration;
+use faultline_sim::{FaultSchedule, RunStatus, SimHandle, SimTime, Stats};
+use serde::Serialize;
+use std::time::Duration;
+
+/// The linearizability search's step budget per run.
+pub const LINEARIZABILITY_STEPS: u64 = 2_000_000;
+
+/// A failed check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CheckFailure {
+    /// The invariant's name, `linearizability` or `liveness`.
+    pub check: String,
+    /// What went wrong.
+    pub reason: String,
+    /// Events run when it was seen (invariants only).
+    pub event: Option<u64>,
+    /// Simulated time when it was seen (invariants only).
+    pub time: Option<SimTime>,
+}
+
+/// What the linearizability check found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LinearizabilityReport {
+    /// `linearizable`, `not linearizable` or `undecided`.
+    pub verdict: String,
+    /// Operations checked.
+    pub operations: usize,
+    /// Search steps taken.
+    pub steps: u64,
+}
+
+/// What the liveness check found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LivenessReport {
+    /// The time of the last fault (`q`).
+    pub quiet_from: SimTime,
+    /// Operations judged.
+    pub judged: usize,
+    /// Of those, completed in time.
+    pub completed: usize,
+    /// The slowest completion among them, in nanoseconds.
+    pub slowest_nanos: u64,
+}
+
+/// Everything known about one finished (or stopped) run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunReport {
+    /// The seed.
+    pub seed: u64,
+    /// The fingerprint.
+    pub fingerprint: u64,
+    /// Events run.
+    pub events: u64,
+    /// Simulated time reached.
+    pub time: SimTime,
+    /// Whether the run reached its end (or stopped on a violation) rather
+    /// than being cut short by `--until`.
+    pub complete: bool,
+    /// Counters.
+    pub stats: Stats,
+    /// The first failed check, if any.
+    pub failure: Option<CheckFailure>,
+    /// Linearizability, when checked.
+    pub linearizability: Option<LinearizabilityReport>,
+    /// Liveness, when checked.
+    pub liveness: Option<LivenessReport>,
+    /// The fault schedule the run applied.
+    pub faults: FaultSchedule,
+}
+
+impl RunReport {
+    /// `pass` or the name of the failed check.
+    pub fn outcome(&self) -> &str {
+        self.failure.as_ref().map_or("pass", |f| f.check.as_str())
+    }
+
+    /// Whether the outcome is the one expected. A run cut short matches
+    /// only an expected failure that already happened.
+    pub fn matches(&self, expect: &Expectation) -> bool {
+        match (expect, &self.failure) {
+            (Expectation::Pass, None) => self.complete,
+            (Expectation::Failure(name), Some(f)) => *name == f.check,
+            _ => false,
+        }
+    }
+}
+
+impl Scenario {
+    /// Judges a run of this scenario that has been driven to its end (or as
+    /// far as wanted: `complete` false skips the end-of-run checks).
+    pub fn evaluate(&self, handle: &dyn SimHandle, seed: u64) -> RunReport {
+        let status = handle.status().clone();
+        let complete = !status.is_running();
+        let faults = handle.fault_schedule();
+        let history = handle.history();
+        let mut failure = match &status {
+            RunStatus::Violated(v) => Some(CheckFailure {
+                check: v.invariant.clone(),
+                reason: v.reason.clone(),
+                event: Some(v.event),
+                time: Some(v.time),
+            }),
+            _ => None,
+        };
+        let linearizability = self.checks.linearizability.then(|| {
+            let (report, problem) = check_linearizability(history);
+            if failure.is_none()
+                && let Some(reason) = problem
+            {
+                failure = Some(CheckFailure {
+                    check: "linearizability".into(),
+                    reason,
+                    event: None,
+                    time: None,
+                });
+            }
+            report
+        });
+        let liveness = match self.checks.liveness {
+            Some(bound) if complete && matches!(status, RunStatus::Finished) => {
+                let quiet = faults.iter().map(|f| f.at).max().unwrap_or(SimTime::ZERO);
+                let (report, problem) = check_liveness(history, quiet, self.end(), bound);
+                if failure.is_none()
+                    && let Some(reason) = problem
+                {
+                    failure = Some(CheckFailure {
+                        check: "liveness".into(),
+                        reason,
+                        event: None,
+                        time: None,
+                    });
+                }
+                Some(report)
+            }
+            _ => None,
+        };
+        RunReport {
+            seed,
+            fingerprint: handle.fingerprint(),
+            events: handle.events(),
+            time: handle.now(),
+            complete,
+            stats: handle.stats().clone(),
+            failure,
+            linearizability,
+            liveness,
+            faults,
+        }
+    }
+
+    /// Builds, runs to the end and judges a run with `seed` (fingerprint
+    /// trace mode, no snapshots: the fast path of seed sweeps).
+    pub fn run_seed(&self, seed: u64) -> Result<RunReport, super::ScenarioError> {
+        let mut config = self.world_config(seed, faultline_sim::TraceMode::Fingerprint);
+        config.snapshot_every = 0;
+        let mut handle = self.build_with(config)?;
+        handle.run();
+        Ok(self.evaluate(handle.as_ref(), seed))
+    }
+}
+
+/// Checks a history against the key-value model.
+pub fn check_linearizability(
+    history: &[Operation<KvInput, KvOutput>],
+) -> (LinearizabilityReport, Option<String>) {
+    let result = faultline_checker::check(&KvModel, history, Budget::steps(LINEARIZABILITY_STEPS));
+    let report = LinearizabilityReport {
+        verdict: match result.verdict {
+            Verdict::Linearizable => "linearizable",
+            Verdict::NotLinearizable => "not linearizable",
+            Verdict::Unknown { .. } => "undecided",
+        }
+        .to_string(),
+        operations: result.stats.operations,
+        steps: result.stats.steps,
+    };
+    let problem = match &result.verdict {
+        Verdict::Linearizable => None,
+        Verdict::NotLinearizable => Some(match &result.failure {
+            Some(f) => {
+                let unplaced: Vec<String> =
+                    f.unplaced.iter().map(|o| o.description.clone()).collect();
+                format!(
+                    "the client history is not linearizable{}: after {} operations no order fits {}",
+                    f.partition
+                        .as_ref()
+                        .map_or(String::new(), |k| format!(" on key {k}")),
+                    f.prefix.len(),
+                    unplaced.join(", ")
+                )
+            }
+            None => "the client history is not linearizable".to_string(),
+        }),
+        Verdict::Unknown { reason } => Some(format!(
+            "linearizability undecided within {LINEARIZABILITY_STEPS} search steps: {reason}"
+        )),
+    };
+    (report, problem)
+}
+
+/// The liveness check defined in the module documentation.
+pub fn check_liveness(
+    history: &[Operation<KvInput, KvOutput>],
+    quiet: SimTime,
+    end: SimTime,
+    bound: Duration,
+) -> (LivenessReport, Option<String>) {
+    let bound_nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX);
+    let mut report = LivenessReport {
+        quiet_from: quiet,
+        judged: 0,
+        completed: 0,
+        slowest_nanos: 0,
+    };
+    let mut problem = None;
+    let mut any_ok = false;
+    for (index, op) in history.iter().enumerate() {
+        if op.call < quiet.0 {
+            continue;
+        }
+        any_ok |= matches!(op.outcome, Outcome::Ok(_));
+        if op.call.saturating_add(bound_nanos) > end.0 {
+            continue;
+        }
+        report.judged += 1;
+        let done = match (&op.outcome, op.ret) {
+            (Outcome::Ok(_) | Outcome::Fail, Some(ret)) => Some(ret.saturating_sub(op.call)),
+            _ => None,
+        };
+        match done {
+            Some(took) if took <= bound_nanos => {
+                report.completed += 1;
+                report.slowest_nanos = report.slowest_nanos.max(took);
+            }
+            _ if problem.is_none() => {
+                let how = match done {
+                    Some(took) => format!("took {}", format_duration(Duration::from_nanos(took))),
+                    None => "never completed".to_string(),
+                };
+                problem = Some(format!(
+                    "operation #{index} of client n{} invoked at {} (after the last fault at {quiet}) {how}; expected completion within {}",
+                    op.client,
+                    SimTime(op.call),
+                    format_duration(bound)
+                ));
+            }
+            _ => {}
+        }
+    }
+    if problem.is_none() && !any_ok {
+        problem = Some(format!(
+            "no client operation invoked after the last fault at {quiet} completed ok before the end at {end}"
+        ));
+    }
+    (report, problem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(call: u64, ret: Option<u64>, ok: bool) -> Operation<KvInput, KvOutput> {
+        Operation {
+            client: 3,
+            input: KvInput::Put {
+                key: "k0".into(),
+                value: "v".into(),
+            },
+            call,
+            outcome: if ok {
+                Outcome::Ok(KvOutput::Written)
+            } else {
+                Outcome::Unknown
+            },
+            ret,
+        }
+    }
+
+    const MS: u64 = 1_000_000;
+
+    #[test]
+    fn liveness_judges_only_operations_after_the_last_fault() {
+        let bound = Duration::from_millis(100);
+        let end = SimTime(1000 * MS);
+        // Before the fault: never completed, but not judged.
+        let h = vec![op(10 * MS, None, false), op(600 * MS, Some(650 * MS), true)];
+        let (r, p) = check_liveness(&h, SimTime(500 * MS), end, bound);
+        assert_eq!(p, None);
+        assert_eq!((r.judged, r.completed, r.slowest_nanos), (1, 1, 50 * MS));
+        // Too slow after the fault.
+        let h = vec![op(600 * MS, Some(800 * MS), true)];
+        let (_, p) = check_liveness(&h, SimTime(500 * MS), end, bound);
+        assert!(p.unwrap().contains("took 200ms"));
+        // Invoked within the bound of the end: not judged, but nothing ok.
+        let h = vec![op(950 * MS, None, false)];
+        let (r, p) = check_liveness(&h, SimTime(500 * MS), end, bound);
+        assert_eq!(r.judged, 0);
+        assert!(p.unwrap().contains("no client operation"));
+    }
+}

@@ -1,0 +1,490 @@
+//! The scenario file as written: serde structures that deny unknown fields
+//! and keep the span of every value a later check may complain about.
+//!
+//! Values that need parsing (durations, rates, node ids, seeds) have their
+//! own types whose `Deserialize` reports what was found and what was
+//! expected; the TOML deserializer attaches the value's span to such errors.
+
+use faultline_sim::time::{parse_duration, parse_signed_duration};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use std::fmt;
+use std::time::Duration;
+use toml::Spanned;
+
+/// A whole scenario (or replay) file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub lesson: Option<String>,
+    pub algorithm: Spanned<String>,
+    #[serde(default)]
+    pub servers: Option<Spanned<Count>>,
+    #[serde(default)]
+    pub duration: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub seed: Option<Spanned<Seed>>,
+    #[serde(default)]
+    pub expect: Option<Spanned<String>>,
+    /// Read by the algorithm itself from the document text; here only its
+    /// being a table is checked.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub params: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    pub network: Option<RawNetwork>,
+    #[serde(default)]
+    pub clients: Option<Spanned<RawClients>>,
+    #[serde(default)]
+    pub faults: Vec<Spanned<RawFault>>,
+    #[serde(default)]
+    pub nemesis: Option<Spanned<RawNemesis>>,
+    #[serde(default)]
+    pub checks: Option<RawChecks>,
+    #[serde(default)]
+    pub replay: Option<Spanned<RawReplay>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNetwork {
+    #[serde(default)]
+    pub latency: Option<Spanned<RawLatency>>,
+    #[serde(default)]
+    pub loss: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub duplicate: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub reorder: Option<Spanned<f64>>,
+}
+
+/// A latency distribution: `{ dist = "uniform", min = "1ms", max = "5ms" }`,
+/// or a plain duration string for a constant latency.
+#[derive(Debug)]
+pub(crate) enum RawLatency {
+    Constant(Dur),
+    Table(Box<RawLatencyTable>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLatencyTable {
+    pub dist: Spanned<String>,
+    #[serde(default)]
+    pub value: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub min: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub max: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub mean: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub std_dev: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub alpha: Option<Spanned<f64>>,
+}
+
+impl<'de> Deserialize<'de> for RawLatency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawLatency;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a latency: a duration like \"5ms\" or a table like { dist = \"uniform\", min = \"1ms\", max = \"5ms\" }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawLatency, E> {
+                parse_duration(v)
+                    .map(|d| RawLatency::Constant(Dur(d)))
+                    .map_err(E::custom)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawLatency, A::Error> {
+                RawLatencyTable::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|t| RawLatency::Table(Box::new(t)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClients {
+    pub count: Spanned<Count>,
+    #[serde(default)]
+    pub rate: Option<Spanned<Rate>>,
+    #[serde(default)]
+    pub keys: Option<Spanned<Count>>,
+    #[serde(default)]
+    pub mix: Option<Spanned<RawMix>>,
+    #[serde(default)]
+    pub max_ops: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMix {
+    #[serde(default)]
+    pub get: u32,
+    #[serde(default)]
+    pub put: u32,
+    #[serde(default)]
+    pub append: u32,
+    #[serde(default)]
+    pub cas: u32,
+}
+
+/// One `[[faults]]` entry. Every field of every kind is listed; the
+/// conversion rejects fields that do not belong to the entry's kind.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFault {
+    pub at: Spanned<Dur>,
+    #[serde(default)]
+    pub after_event: Option<Spanned<u64>>,
+    pub kind: Spanned<String>,
+    #[serde(default)]
+    pub node: Option<Spanned<NodeRef>>,
+    #[serde(default)]
+    pub groups: Option<Spanned<Vec<Vec<Spanned<NodeRef>>>>>,
+    #[serde(default)]
+    pub from: Option<Spanned<NodeOrList>>,
+    #[serde(default)]
+    pub to: Option<Spanned<NodeOrList>>,
+    #[serde(default)]
+    pub offset: Option<Spanned<SignedDur>>,
+    #[serde(default)]
+    pub ppm: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub delta: Option<Spanned<SignedDur>>,
+    #[serde(default)]
+    pub latency: Option<Spanned<RawLatency>>,
+    #[serde(default)]
+    pub loss: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub duplicate: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub reorder: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub message: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNemesis {
+    pub kinds: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub start: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub stop: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub interval: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub min_duration: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub max_duration: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub max_clock_offset: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub max_clock_step: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub max_drift_ppm: Option<Spanned<Count>>,
+    #[serde(default)]
+    pub loss: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawChecks {
+    #[serde(default)]
+    pub invariants: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub stride: Option<u64>,
+    #[serde(default)]
+    pub linearizability: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub liveness: Option<Spanned<Dur>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReplay {
+    #[serde(default)]
+    pub source: Option<String>,
+    pub fingerprint: Spanned<String>,
+    pub outcome: Spanned<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub event: Option<u64>,
+    #[serde(default)]
+    pub time: Option<String>,
+}
+
+/// A non-negative human duration (`"150ms"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Dur(pub Duration);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Dur;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration string like \"150ms\" or \"2s\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Dur, E> {
+                parse_duration(v).map(Dur).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A signed human duration (`"-50ms"`), in nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SignedDur(pub i64);
+
+impl<'de> Deserialize<'de> for SignedDur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = SignedDur;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration string like \"-50ms\" or \"2s\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SignedDur, E> {
+                parse_signed_duration(v).map(SignedDur).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A rate per client such as `"50/s"`, kept as the mean think time it gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rate(pub Duration);
+
+/// Parses `"<count>/<unit>"` (units `ms`, `s`, `m` or `min`, `h`) into the
+/// mean time between operations.
+pub(crate) fn parse_rate(text: &str) -> Result<Duration, String> {
+    let expected = "expected a rate like \"50/s\" (operations per ms, s, m or h)";
+    let Some((count, unit)) = text.trim().split_once('/') else {
+        return Err(format!("found {text:?}, {expected}"));
+    };
+    let per: Duration = match unit.trim() {
+        "ms" => Duration::from_millis(1),
+        "s" => Duration::from_secs(1),
+        "m" | "min" => Duration::from_secs(60),
+        "h" => Duration::from_secs(3600),
+        other => return Err(format!("found unit {other:?} in {text:?}, {expected}")),
+    };
+    let count: f64 = count
+        .trim()
+        .parse()
+        .map_err(|_| format!("found {text:?}, {expected}"))?;
+    if !(count > 0.0 && count.is_finite()) {
+        return Err(format!(
+            "found {text:?}, a rate of zero or less; expected a positive rate like \"50/s\""
+        ));
+    }
+    let nanos = (per.as_nanos() as f64 / count).round();
+    if nanos < 1.0 {
+        return Err(format!(
+            "found {text:?}, more than one operation per nanosecond; expected a slower rate"
+        ));
+    }
+    Ok(Duration::from_nanos(nanos as u64))
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Rate;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rate string like \"50/s\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Rate, E> {
+                parse_rate(v).map(Rate).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A node id: an integer (`2`) or a name as shown in traces (`"n2"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NodeRef(pub u32);
+
+fn node_from_str<E: de::Error>(v: &str) -> Result<NodeRef, E> {
+    v.strip_prefix('n')
+        .unwrap_or(v)
+        .parse::<u32>()
+        .map(NodeRef)
+        .map_err(|_| E::custom(format!("found {v:?}, expected a node id like 2 or \"n2\"")))
+}
+
+fn node_from_i64<E: de::Error>(v: i64) -> Result<NodeRef, E> {
+    u32::try_from(v).map(NodeRef).map_err(|_| {
+        E::custom(format!(
+            "found {v}, expected a node id like 2 or \"n2\" (0 or more)"
+        ))
+    })
+}
+
+impl<'de> Deserialize<'de> for NodeRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = NodeRef;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a node id like 2 or \"n2\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NodeRef, E> {
+                node_from_i64(v)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NodeRef, E> {
+                node_from_i64(i64::try_from(v).unwrap_or(-1))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NodeRef, E> {
+                node_from_str(v)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One node or a list of them (`from = 0` or `from = [0, 1]`).
+#[derive(Debug)]
+pub(crate) enum NodeOrList {
+    One(NodeRef),
+    Many(Vec<Spanned<NodeRef>>),
+}
+
+impl<'de> Deserialize<'de> for NodeOrList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NodeOrList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a node id like 2 or \"n2\", or a list of them")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NodeOrList, E> {
+                node_from_i64(v).map(NodeOrList::One)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NodeOrList, E> {
+                node_from_i64(i64::try_from(v).unwrap_or(-1)).map(NodeOrList::One)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NodeOrList, E> {
+                node_from_str(v).map(NodeOrList::One)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<NodeOrList, A::Error> {
+                let mut nodes = Vec::new();
+                while let Some(n) = seq.next_element::<Spanned<NodeRef>>()? {
+                    nodes.push(n);
+                }
+                Ok(NodeOrList::Many(nodes))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A whole number from 0 to `u32::MAX` (a count of servers, clients, keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Count(pub u32);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number like 3")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Count, E> {
+                u32::try_from(v).map(Count).map_err(|_| {
+                    E::custom(format!(
+                        "found {v}, expected a whole number from 0 to {}",
+                        u32::MAX
+                    ))
+                })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Count, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A run seed: an integer, or a string for seeds above `i64::MAX`
+/// (`"18446744073709551615"` or `"0xffffffffffffffff"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seed(pub u64);
+
+/// Parses a seed written in decimal or as `0x` hexadecimal.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(&hex.replace('_', ""), 16),
+        None => t.replace('_', "").parse::<u64>(),
+    };
+    parsed.map_err(|_| {
+        format!("found {text:?}, expected a seed: an integer from 0 to 18446744073709551615 (decimal or 0x hex)")
+    })
+}
+
+impl<'de> Deserialize<'de> for Seed {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Seed;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a seed: an integer of 0 or more")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Seed, E> {
+                u64::try_from(v)
+                    .map(Seed)
+                    .map_err(|_| E::custom(format!("found {v}, expected a seed of 0 or more")))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Seed, E> {
+                Ok(Seed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Seed, E> {
+                parse_seed(v).map(Seed).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_become_think_times() {
+        assert_eq!(parse_rate("50/s"), Ok(Duration::from_millis(20)));
+        assert_eq!(parse_rate("2/ms"), Ok(Duration::from_micros(500)));
+        assert_eq!(parse_rate("0.5/s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_rate("60/min"), Ok(Duration::from_secs(1)));
+        assert!(parse_rate("50").unwrap_err().contains("expected a rate"));
+        assert!(parse_rate("0/s").unwrap_err().contains("zero or less"));
+        assert!(parse_rate("5/week").unwrap_err().contains("unit"));
+    }
+
+    #[test]
+    fn seeds_read_decimal_and_hex() {
+        assert_eq!(parse_seed("42"), Ok(42));
+        assert_eq!(parse_seed("0xff"), Ok(255));
+        assert_eq!(parse_seed("18446744073709551615"), Ok(u64::MAX));
+        assert!(parse_seed("-1").is_err());
+    }
+}

@@ -1,0 +1,178 @@
+//! Replay files: a failing (or surprising) run saved so that anyone can
+//! reproduce it exactly.
+//!
+//! A replay file is a scenario file (so `faultline run` and the GUI open it
+//! like any other) that is self-contained:
+//!
+//! - the original scenario's text, as TOML, with `seed` set to the run's seed;
+//! - `[[faults]]` replaced by the fault schedule the run actually applied
+//!   (the file's faults and the nemesis's, concrete), and no `[nemesis]`;
+//! - a `[replay]` table with the expected fingerprint and outcome:
+//!
+//! ```toml
+//! [replay]
+//! source = "scenarios/gossip/bug-gossip-once.toml"
+//! fingerprint = "0x5c1e0d3f9a1b2c4d"
+//! outcome = "convergence"
+//! reason = "n2 never received acknowledged value \"3.1\" (0 of 4 acknowledged values)"
+//! event = 812
+//! time = "3s"
+//! ```
+//!
+//! `faultline replay FILE` runs it and fails unless both the fingerprint and
+//! the outcome match.
+
+use super::raw::RawReplay;
+use super::{RunReport, Scenario, ScenarioError};
+use toml::Spanned;
+
+/// The `[replay]` table of a replay file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayInfo {
+    /// The scenario the run came from.
+    pub source: Option<String>,
+    /// The fingerprint the run must reproduce.
+    pub fingerprint: u64,
+    /// `pass` or the check that failed.
+    pub outcome: String,
+    /// Why it failed, for the reader.
+    pub reason: Option<String>,
+    /// Events run when the failure was seen.
+    pub event: Option<u64>,
+    /// Simulated time of the failure.
+    pub time: Option<String>,
+}
+
+/// Formats a fingerprint as written in replay files and summaries.
+pub fn format_fingerprint(fingerprint: u64) -> String {
+    format!("{fingerprint:#018x}")
+}
+
+impl ReplayInfo {
+    pub(crate) fn from_raw(
+        file: &str,
+        text: &str,
+        raw: &Spanned<RawReplay>,
+    ) -> Result<Self, ScenarioError> {
+        let r = raw.get_ref();
+        let fp = r.fingerprint.get_ref();
+        let fingerprint = fp
+            .strip_prefix("0x")
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+            .ok_or_else(|| {
+                ScenarioError::at(
+                    file,
+                    text,
+                    Some(r.fingerprint.span()),
+                    format!("found {fp:?}, expected a fingerprint like \"0x5c1e0d3f9a1b2c4d\""),
+                )
+            })?;
+        Ok(ReplayInfo {
+            source: r.source.clone(),
+            fingerprint,
+            outcome: r.outcome.get_ref().clone(),
+            reason: r.reason.clone(),
+            event: r.event,
+            time: r.time.clone(),
+        })
+    }
+}
+
+/// The text of a replay file for `report`, a run of `scenario`.
+pub fn replay_text(scenario: &Scenario, report: &RunReport) -> Result<String, String> {
+    let mut table: toml::Table = scenario
+        .text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("cannot re-read the scenario: {}", e.message()))?;
+    let seed = match i64::try_from(report.seed) {
+        Ok(s) => toml::Value::Integer(s),
+        Err(_) => toml::Value::String(report.seed.to_string()),
+    };
+    table.insert("seed".into(), seed);
+    table.remove("nemesis");
+    table.remove("faults");
+    table.remove("replay");
+    if !report.faults.is_empty() {
+        let faults = toml::Value::try_from(&report.faults)
+            .map_err(|e| format!("cannot write the fault schedule: {e}"))?;
+        table.insert("faults".into(), faults);
+    }
+    let mut replay = toml::Table::new();
+    let source = scenario
+        .replay
+        .as_ref()
+        .and_then(|r| r.source.clone())
+        .unwrap_or_else(|| scenario.file.clone());
+    replay.insert("source".into(), toml::Value::String(source));
+    replay.insert(
+        "fingerprint".into(),
+        toml::Value::String(format_fingerprint(report.fingerprint)),
+    );
+    replay.insert(
+        "outcome".into(),
+        toml::Value::String(report.outcome().to_string()),
+    );
+    if let Some(f) = &report.failure {
+        replay.insert("reason".into(), toml::Value::String(f.reason.clone()));
+        if let Some(event) = f.event.and_then(|e| i64::try_from(e).ok()) {
+            replay.insert("event".into(), toml::Value::Integer(event));
+        }
+        if let Some(time) = f.time {
+            replay.insert("time".into(), toml::Value::String(time.to_string()));
+        }
+    }
+    table.insert("replay".into(), toml::Value::Table(replay));
+    let body = toml::to_string(&table).map_err(|e| format!("cannot write the replay file: {e}"))?;
+    Ok(format!(
+        "# Faultline replay file: the scenario, its seed, the fault schedule the run applied,\n\
+         # and the fingerprint and outcome it must reproduce. Reproduce with:\n\
+         #   faultline replay <this file>\n\n{body}"
+    ))
+}
+
+/// Why a replay did not reproduce its run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayMismatch {
+    /// The file has no `[replay]` table.
+    #[error("{0}: error: not a replay file (no [replay] table); use `faultline run` for scenarios")]
+    NotReplay(String),
+    /// Different fingerprint: the code or the environment changed the run.
+    #[error(
+        "fingerprint mismatch: expected {expected}, got {got} — the run differs from the recorded one \
+         (the code changed since the file was written, or determinism is broken)"
+    )]
+    Fingerprint {
+        /// Recorded.
+        expected: String,
+        /// Reproduced.
+        got: String,
+    },
+    /// Same fingerprint, different outcome: the checks changed.
+    #[error("outcome mismatch: expected `{expected}`, got `{got}`")]
+    Outcome {
+        /// Recorded.
+        expected: String,
+        /// Reproduced.
+        got: String,
+    },
+}
+
+/// Compares a re-run with the replay file's record.
+pub fn verify(scenario: &Scenario, report: &RunReport) -> Result<(), ReplayMismatch> {
+    let Some(info) = &scenario.replay else {
+        return Err(ReplayMismatch::NotReplay(scenario.file.clone()));
+    };
+    if info.fingerprint != report.fingerprint {
+        return Err(ReplayMismatch::Fingerprint {
+            expected: format_fingerprint(info.fingerprint),
+            got: format_fingerprint(report.fingerprint),
+        });
+    }
+    if info.outcome != report.outcome() {
+        return Err(ReplayMismatch::Outcome {
+            expected: info.outcome.clone(),
+            got: report.outcome().to_string(),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! The command line, as clap types.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Faultline: a deterministic simulator and teaching lab for distributed systems.
+///
+/// Exit codes: 0 success (for runs: the expected outcome), 1 a check failed
+/// (or a replay did not reproduce), 2 bad input.
+#[derive(Debug, Parser)]
+#[command(name = "faultline", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario once and print a summary.
+    Run(RunArgs),
+    /// Run a scenario over a range of seeds in parallel (a seed sweep).
+    Check(CheckArgs),
+    /// Re-run a replay file and verify its fingerprint and outcome.
+    Replay(ReplayArgs),
+    /// List algorithms (parameters, bug variants, invariants) and scenarios.
+    List(ListArgs),
+    /// Run a scenario and export its trace (JSON lines or Chrome/Perfetto JSON).
+    Export(ExportArgs),
+    /// Merge the --summary-json files of the shards of one sweep.
+    MergeSummaries(MergeArgs),
+    /// Check a history file for linearizability.
+    CheckHistory(CheckHistoryArgs),
+}
+
+/// Output format of summaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// Aligned text for people.
+    Text,
+    /// One JSON object for scripts.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario (or replay) file.
+    pub scenario: PathBuf,
+    /// The seed (default: the scenario's `seed`).
+    #[arg(long, value_parser = crate::args::parse_seed_arg)]
+    pub seed: Option<u64>,
+    /// Stop at this simulated time (e.g. "2s"); end-of-run checks are skipped.
+    #[arg(long, value_parser = crate::args::parse_duration_arg)]
+    pub until: Option<std::time::Duration>,
+    /// Write the full trace as JSON lines to this file.
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Write the client history as JSON lines (for `faultline check-history`).
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// Summary format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// Seeds to run: `A..B` (A included, B not), `A..=B`, or one seed `N`.
+    #[arg(long, value_parser = crate::args::parse_seed_range)]
+    pub seeds: crate::args::SeedRange,
+    /// Parallel runs (default: the number of CPUs).
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// Run only shard I of N (0-based): the seeds A+I, A+I+N, A+I+2N, ...
+    #[arg(long, value_parser = crate::args::parse_shard)]
+    pub shard: Option<crate::args::Shard>,
+    /// Go on after a seed fails its expected outcome (default: stop).
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Directory for the replay files of failing seeds.
+    #[arg(long, default_value = "faultline-failures")]
+    pub out: PathBuf,
+    /// Write a machine-readable summary (mergeable across shards) here.
+    #[arg(long)]
+    pub summary_json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A replay file written by `faultline check`.
+    pub file: PathBuf,
+    /// Also write the full trace as JSON lines to this file.
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Summary format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The folder of scenarios to walk.
+    #[arg(long, default_value = "scenarios")]
+    pub dir: PathBuf,
+}
+
+/// Trace export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per trace record.
+    Jsonl,
+    /// Chrome trace event format (opens in Perfetto and chrome://tracing).
+    Chrome,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The scenario (or replay) file to run.
+    pub scenario: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// The seed (default: the scenario's `seed`).
+    #[arg(long, value_parser = crate::args::parse_seed_arg)]
+    pub seed: Option<u64>,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The summaries, one per shard.
+    #[arg(required = true)]
+    pub summaries: Vec<PathBuf>,
+    /// Write the merged summary here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckHistoryArgs {
+    /// The history: Faultline JSON lines, a Jepsen etcd log or an EDN key-value history.
+    pub file: PathBuf,
+    /// The model: register, cas-register or kv.
+    #[arg(long)]
+    pub model: String,
+    /// Give up (verdict unknown) after this many search steps.
+    #[arg(long)]
+    pub max_steps: Option<u64>,
+    /// Give up (verdict unknown) after this much wall time, e.g. "30s".
+    #[arg(long, value_parser = crate::args::parse_duration_arg)]
+    pub time_limit: Option<std::time::Duration>,
+}

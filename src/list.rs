@@ -1,0 +1,97 @@
+//! `faultline list`: what can be run.
+
+use crate::cli::ListArgs;
+use faultline_algorithms::algorithms;
+use faultline_algorithms::scenario::Scenario;
+use std::path::{Path, PathBuf};
+
+pub fn list(args: ListArgs) -> anyhow::Result<bool> {
+    println!("Algorithms");
+    for a in algorithms() {
+        let info = a.info();
+        println!();
+        println!("  {} — {}", info.name, info.summary);
+        if !info.params.is_empty() {
+            println!("    parameters ([params]):");
+            for p in &info.params {
+                println!("      {:<18} default {:<10} {}", p.name, p.default, p.doc);
+            }
+        }
+        if !info.bugs.is_empty() {
+            println!("    bug variants (params.bug):");
+            for b in &info.bugs {
+                println!(
+                    "      {:<18} caught by {:<22} {}",
+                    b.name, b.caught_by, b.doc
+                );
+            }
+        }
+        if info.invariants.is_empty() {
+            println!("    invariants: none");
+        } else {
+            println!("    invariants:");
+            for i in &info.invariants {
+                println!("      {:<22} {}", i.name, i.doc);
+            }
+        }
+    }
+    println!();
+    println!("Scenarios (in {})", args.dir.display());
+    let files = scenario_files(&args.dir);
+    if files.is_empty() {
+        println!("  none found");
+    }
+    let mut all_valid = true;
+    for path in files {
+        let shown = path
+            .strip_prefix(&args.dir)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        match Scenario::load(&path) {
+            Ok(s) => {
+                println!("  {shown:<36} {} [expect {}]", s.name, s.expect.name());
+                if !s.description.is_empty() {
+                    println!("  {:<36} {}", "", first_sentence(&s.description));
+                }
+            }
+            Err(e) => {
+                all_valid = false;
+                println!("  {shown:<36} INVALID: {e}");
+            }
+        }
+    }
+    if !all_valid {
+        eprintln!("error: some scenarios are invalid (see above)");
+    }
+    Ok(all_valid)
+}
+
+fn first_sentence(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.find(". ") {
+        Some(i) => line[..=i].to_string(),
+        None => line,
+    }
+}
+
+/// Every `.toml` file under `dir`, sorted.
+pub fn scenario_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}

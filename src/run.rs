@@ -1,0 +1,351 @@
+//! `faultline run` and `faultline replay`: one run and its summary.
+
+use crate::cli::{ReplayArgs, RunArgs, SummaryFormat};
+use crate::export::write_jsonl;
+use anyhow::Context;
+use faultline_algorithms::scenario::replay::{format_fingerprint, verify};
+use faultline_algorithms::scenario::{RunReport, Scenario};
+use faultline_sim::time::format_duration;
+use faultline_sim::{SimHandle, SimTime, TraceMode};
+use serde::Serialize;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// One run, driven to its end or to `until`.
+pub struct Outcome {
+    pub handle: Box<dyn SimHandle>,
+    pub report: RunReport,
+    pub wall: Duration,
+}
+
+/// Builds and runs `scenario` with `seed`.
+pub fn execute(
+    scenario: &Scenario,
+    seed: u64,
+    until: Option<Duration>,
+    trace: TraceMode,
+) -> anyhow::Result<Outcome> {
+    let mut config = scenario.world_config(seed, trace);
+    config.snapshot_every = 0;
+    let mut handle = scenario.build_with(config)?;
+    let started = Instant::now();
+    match until {
+        Some(t) => {
+            handle.run_until_time(SimTime::from_duration(t));
+        }
+        None => {
+            handle.run();
+        }
+    }
+    let report = scenario.evaluate(handle.as_ref(), seed);
+    Ok(Outcome {
+        handle,
+        report,
+        wall: started.elapsed(),
+    })
+}
+
+pub fn load(path: &Path) -> anyhow::Result<Scenario> {
+    Ok(Scenario::load(path)?)
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<bool> {
+    let scenario = load(&args.scenario)?;
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let trace = if args.trace.is_some() {
+        TraceMode::Full
+    } else {
+        TraceMode::Fingerprint
+    };
+    let outcome = execute(&scenario, seed, args.until, trace)?;
+    if let Some(path) = &args.trace {
+        write_jsonl(&scenario, &outcome, path)?;
+    }
+    if let Some(path) = &args.history {
+        write_history(&outcome, path)?;
+    }
+    let matched = matched(&scenario, &outcome.report);
+    print_summary(&scenario, &outcome, args.format, matched, None);
+    if !matched && args.format == SummaryFormat::Text {
+        println!(
+            "reproduce   faultline run {} --seed {}",
+            scenario.file, seed
+        );
+    }
+    Ok(matched)
+}
+
+/// Whether the run gave the expected outcome; a run cut short by `--until`
+/// without a failure is not judged.
+fn matched(scenario: &Scenario, report: &RunReport) -> bool {
+    if !report.complete && report.failure.is_none() {
+        return true;
+    }
+    report.matches(&scenario.expect)
+}
+
+pub fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
+    let scenario = load(&args.file)?;
+    if scenario.replay.is_none() {
+        anyhow::bail!(
+            "{}: not a replay file (it has no [replay] table); run scenarios with `faultline run`",
+            scenario.file
+        );
+    }
+    let trace = if args.trace.is_some() {
+        TraceMode::Full
+    } else {
+        TraceMode::Fingerprint
+    };
+    let outcome = execute(&scenario, scenario.seed, None, trace)?;
+    if let Some(path) = &args.trace {
+        write_jsonl(&scenario, &outcome, path)?;
+    }
+    let verdict = verify(&scenario, &outcome.report);
+    print_summary(
+        &scenario,
+        &outcome,
+        args.format,
+        verdict.is_ok(),
+        Some(&verdict),
+    );
+    if let Err(mismatch) = &verdict {
+        eprintln!(
+            "error: {}: the replay did not reproduce: {mismatch}",
+            scenario.file
+        );
+    }
+    Ok(verdict.is_ok())
+}
+
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    scenario: &'a str,
+    name: &'a str,
+    algorithm: &'a str,
+    servers: u32,
+    clients: u32,
+    seed: u64,
+    fingerprint_hex: String,
+    outcome: &'a str,
+    expected: &'a str,
+    matched: bool,
+    reproduced: Option<bool>,
+    wall_seconds: f64,
+    #[serde(flatten)]
+    report: &'a RunReport,
+}
+
+fn print_summary(
+    scenario: &Scenario,
+    outcome: &Outcome,
+    format: SummaryFormat,
+    matched: bool,
+    replay: Option<&Result<(), faultline_algorithms::scenario::replay::ReplayMismatch>>,
+) {
+    let r = &outcome.report;
+    if format == SummaryFormat::Json {
+        let summary = JsonSummary {
+            scenario: &scenario.file,
+            name: &scenario.name,
+            algorithm: scenario.algorithm_name(),
+            servers: scenario.servers,
+            clients: scenario.clients,
+            seed: r.seed,
+            fingerprint_hex: format_fingerprint(r.fingerprint),
+            outcome: r.outcome(),
+            expected: match (replay, &scenario.replay) {
+                (Some(_), Some(info)) => &info.outcome,
+                _ => scenario.expect.name(),
+            },
+            matched,
+            reproduced: replay.map(|v| v.is_ok()),
+            wall_seconds: outcome.wall.as_secs_f64(),
+            report: r,
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).expect("summaries serialize")
+        );
+        return;
+    }
+    let s = &r.stats;
+    let wall = outcome.wall.as_secs_f64().max(1e-9);
+    println!("scenario    {} ({})", scenario.name, scenario.file);
+    println!(
+        "setup       {}, {} servers, {} clients, seed {}",
+        scenario.algorithm_name(),
+        scenario.servers,
+        scenario.clients,
+        r.seed
+    );
+    let until = if r.complete {
+        ""
+    } else {
+        " (stopped by --until)"
+    };
+    println!(
+        "time        {} simulated{until} in {} wall ({:.0}x real time)",
+        r.time,
+        human_wall(outcome.wall),
+        r.time.as_secs_f64() / wall
+    );
+    println!(
+        "events      {} ({:.0} events/s)",
+        r.events,
+        r.events as f64 / wall
+    );
+    println!(
+        "messages    {} sent, {} delivered, {} dropped ({} partition, {} loss, {} node down, {} injected), {} duplicated",
+        s.sent,
+        s.delivered,
+        s.dropped(),
+        s.dropped_partition,
+        s.dropped_loss,
+        s.dropped_node_down,
+        s.dropped_injected,
+        s.duplicated
+    );
+    println!(
+        "faults      {} applied of {} scheduled",
+        s.faults,
+        r.faults.len()
+    );
+    const SHOWN: usize = 8;
+    for f in r.faults.iter().take(SHOWN) {
+        println!("              at {:>8}  {}", f.at.to_string(), f.fault);
+    }
+    if r.faults.len() > SHOWN {
+        println!("              ... and {} more", r.faults.len() - SHOWN);
+    }
+    println!(
+        "clients     {} operations: {} ok, {} failed, {} unknown",
+        s.ops_invoked, s.ops_ok, s.ops_failed, s.ops_unknown
+    );
+    let invariants = scenario.checks.invariants.clone().unwrap_or_else(|| {
+        scenario
+            .algorithm
+            .info()
+            .invariants
+            .iter()
+            .map(|i| i.name.to_string())
+            .collect()
+    });
+    let violated = r.failure.as_ref().filter(|f| f.event.is_some());
+    let inv_state = match violated {
+        Some(f) => format!("`{}` violated at event {}", f.check, f.event.unwrap_or(0)),
+        None if r.complete => "hold".to_string(),
+        None => "hold so far".to_string(),
+    };
+    if invariants.is_empty() {
+        println!("checks      no invariants");
+    } else {
+        println!(
+            "checks      invariants {}: {inv_state}",
+            invariants.join(", ")
+        );
+    }
+    if let Some(l) = &r.linearizability {
+        println!(
+            "            linearizability: {} ({} operations)",
+            l.verdict, l.operations
+        );
+    }
+    if let Some(bound) = scenario.checks.liveness {
+        match &r.liveness {
+            Some(l) => println!(
+                "            liveness within {} after {}: {}/{} judged operations completed in time, slowest {}",
+                format_duration(bound),
+                l.quiet_from,
+                l.completed,
+                l.judged,
+                approx(Duration::from_nanos(l.slowest_nanos))
+            ),
+            None => println!("            liveness: not judged (the run did not finish)"),
+        }
+    }
+    if let Some(f) = &r.failure {
+        let when = match (f.event, f.time) {
+            (Some(e), Some(t)) => format!(" at event {e} (t={t})"),
+            _ => String::new(),
+        };
+        println!("failure     {}{when}: {}", f.check, f.reason);
+    }
+    println!("fingerprint {}", format_fingerprint(r.fingerprint));
+    match (replay, &scenario.replay) {
+        (Some(_), Some(info)) => {
+            let mark = if info.outcome == r.outcome() {
+                "same"
+            } else {
+                "DIFFERENT"
+            };
+            println!(
+                "outcome     {} (recorded {}): {mark}",
+                r.outcome(),
+                info.outcome
+            );
+        }
+        _ => {
+            let mark = if matched { "as expected" } else { "UNEXPECTED" };
+            println!(
+                "outcome     {} (expected {}): {mark}",
+                r.outcome(),
+                scenario.expect.name()
+            );
+        }
+    }
+    if let Some(verdict) = replay {
+        match verdict {
+            Ok(()) => println!("replay      reproduced: same fingerprint and outcome"),
+            Err(e) => println!("replay      NOT reproduced: {e}"),
+        }
+    }
+}
+
+/// A duration rounded for reading (`219.0ms`).
+pub fn approx(d: Duration) -> String {
+    let ns = d.as_nanos() as f64;
+    if ns < 1e3 {
+        format!("{ns}ns")
+    } else if ns < 1e6 {
+        format!("{:.1}us", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.1}ms", ns / 1e6)
+    } else {
+        format!("{:.3}s", ns / 1e9)
+    }
+}
+
+fn human_wall(d: Duration) -> String {
+    if d < Duration::from_millis(10) {
+        format!("{:.2}ms", d.as_secs_f64() * 1e3)
+    } else if d < Duration::from_secs(10) {
+        format!("{:.0}ms", d.as_secs_f64() * 1e3)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// Writes the client history, one operation per line, in the format
+/// `faultline check-history` reads.
+fn write_history(outcome: &Outcome, path: &Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = create(path)?;
+    for op in outcome.handle.history() {
+        serde_json::to_writer(&mut out, op)?;
+        writeln!(out)?;
+    }
+    out.flush()
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Opens `path` for writing, with the path in the error.
+pub fn create(path: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+    }
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(std::io::BufWriter::new(file))
+}

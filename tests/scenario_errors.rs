@@ -1,0 +1,523 @@
+//! Malformed scenario files: each must be rejected with exit code 2 and an
+//! error naming the file, the line and column, what was found and what was
+//! expected. The expected text is the whole message, so a change in wording
+//! or in the location is a deliberate change to this table.
+
+mod common;
+
+use common::{assert_exit, faultline_in, scratch, stderr};
+
+/// (file stem, file text, expected error after `<stem>.toml:`).
+const CASES: &[(&str, &str, &str)] = &[
+    (
+        "unknown_top_level_field",
+        r#"name = "x"
+algorithm = "gossip"
+colour = "red"
+"#,
+        "3:1: error: unknown field `colour`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`",
+    ),
+    (
+        "misspelled_section",
+        r#"name = "x"
+algorithm = "gossip"
+[netwrok]
+loss = 0.1
+"#,
+        "3:2: error: unknown field `netwrok`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`",
+    ),
+    (
+        "servers_wrong_type",
+        r#"name = "x"
+algorithm = "gossip"
+servers = "three"
+"#,
+        "3:11: error: invalid type: string \"three\", expected a whole number like 3",
+    ),
+    (
+        "servers_zero",
+        r#"name = "x"
+algorithm = "gossip"
+servers = 0
+"#,
+        "3:11: error: found 0 servers, expected at least 1",
+    ),
+    (
+        "servers_negative",
+        r#"name = "x"
+algorithm = "gossip"
+servers = -2
+"#,
+        "3:11: error: found -2, expected a whole number from 0 to 4294967295",
+    ),
+    (
+        "negative_duration",
+        r#"name = "x"
+algorithm = "gossip"
+duration = "-2s"
+"#,
+        "3:12: error: found \"-2s\", a negative duration; expected a duration of zero or more",
+    ),
+    (
+        "duration_without_unit",
+        r#"name = "x"
+algorithm = "gossip"
+duration = "10"
+"#,
+        "3:12: error: found unit \"\" in \"10\", expected a duration like \"150ms\", \"2s\" or \"1.5s\" (units: ns, us, ms, s, m, h)",
+    ),
+    (
+        "duration_as_number",
+        r#"name = "x"
+algorithm = "gossip"
+duration = 10
+"#,
+        "3:12: error: invalid type: integer `10`, expected a duration string like \"150ms\" or \"2s\"",
+    ),
+    (
+        "missing_name",
+        r#"algorithm = "gossip"
+"#,
+        "1:1: error: missing field `name`",
+    ),
+    (
+        "unknown_algorithm",
+        r#"name = "x"
+algorithm = "raft2"
+"#,
+        "2:13: error: unknown algorithm `raft2`; expected one of: gossip, pingstorm",
+    ),
+    (
+        "toml_syntax_error",
+        r#"name = "x
+algorithm = "gossip"
+"#,
+        "1:10: error: invalid basic string, expected `\"`",
+    ),
+    (
+        "fanout_larger_than_cluster",
+        r#"name = "x"
+algorithm = "gossip"
+servers = 3
+
+[params]
+fanout = 5
+"#,
+        "6:1: error: fanout is 5, but it must be between 1 and the number of other servers (2)",
+    ),
+    (
+        "unknown_param",
+        r#"name = "x"
+algorithm = "pingstorm"
+[params]
+inital = 20
+"#,
+        "4:1: error: unknown field `inital`, expected `initial`",
+    ),
+    (
+        "param_wrong_type",
+        r#"name = "x"
+algorithm = "gossip"
+[params]
+gossip_interval = 50
+"#,
+        "4:19: error: invalid type: integer `50`, expected a string",
+    ),
+    (
+        "unknown_bug_variant",
+        r#"name = "x"
+algorithm = "gossip"
+[params]
+bug = "off_by_one"
+"#,
+        "4:7: error: unknown variant `off_by_one`, expected `volatile_store` or `gossip_once`",
+    ),
+    (
+        "loss_not_a_probability",
+        r#"name = "x"
+algorithm = "gossip"
+[network]
+loss = 1.5
+"#,
+        "4:8: error: loss must be a probability between 0 and 1, found 1.5",
+    ),
+    (
+        "unknown_latency_distribution",
+        r#"name = "x"
+algorithm = "gossip"
+[network]
+latency = { dist = "gaussian", mean = "5ms" }
+"#,
+        "4:20: error: unknown latency distribution `gaussian`; expected one of: constant (value), uniform (min, max), normal (mean, std_dev, optional min), exponential (mean, optional min), long_tail (min, alpha, max)",
+    ),
+    (
+        "latency_field_of_other_dist",
+        r#"name = "x"
+algorithm = "gossip"
+[network]
+latency = { dist = "uniform", min = "1ms", mean = "5ms" }
+"#,
+        "4:51: error: `mean` does not apply to a uniform latency; it takes: min, max",
+    ),
+    (
+        "latency_missing_field",
+        r#"name = "x"
+algorithm = "gossip"
+[network]
+latency = { dist = "uniform", min = "1ms" }
+"#,
+        "4:11: error: a uniform latency needs `max`; it takes: min, max",
+    ),
+    (
+        "latency_min_above_max",
+        r#"name = "x"
+algorithm = "gossip"
+[network]
+latency = { dist = "uniform", min = "9ms", max = "1ms" }
+"#,
+        "4:11: error: uniform latency has min 9ms above max 1ms",
+    ),
+    (
+        "clients_without_count",
+        r#"name = "x"
+algorithm = "gossip"
+[clients]
+rate = "10/s"
+"#,
+        "3:1: error: missing field `count`",
+    ),
+    (
+        "bad_rate",
+        r#"name = "x"
+algorithm = "gossip"
+[clients]
+count = 2
+rate = "50"
+"#,
+        "5:8: error: found \"50\", expected a rate like \"50/s\" (operations per ms, s, m or h)",
+    ),
+    (
+        "zero_rate",
+        r#"name = "x"
+algorithm = "gossip"
+[clients]
+count = 2
+rate = "0/s"
+"#,
+        "5:8: error: found \"0/s\", a rate of zero or less; expected a positive rate like \"50/s\"",
+    ),
+    (
+        "empty_mix",
+        r#"name = "x"
+algorithm = "gossip"
+[clients]
+count = 2
+mix = { get = 0 }
+"#,
+        "5:7: error: every weight of the operation mix is 0; expected at least one of get, put, append, cas above 0",
+    ),
+    (
+        "unknown_client_field",
+        r#"name = "x"
+algorithm = "gossip"
+[clients]
+count = 2
+think = "1s"
+"#,
+        "5:1: error: unknown field `think`, expected one of `count`, `rate`, `keys`, `mix`, `max_ops`",
+    ),
+    (
+        "node_out_of_range",
+        r#"name = "x"
+algorithm = "gossip"
+servers = 3
+
+[[faults]]
+at = "1s"
+kind = "crash"
+node = 7
+"#,
+        "8:8: error: node 7 does not exist: this scenario has servers n0..n2 and no clients",
+    ),
+    (
+        "node_out_of_range_in_group",
+        r#"name = "x"
+algorithm = "gossip"
+[[faults]]
+at = "1s"
+kind = "partition"
+groups = [[0, 1], [2, 3]]
+"#,
+        "6:23: error: node 3 does not exist: this scenario has servers n0..n2 and no clients",
+    ),
+    (
+        "node_in_two_groups",
+        r#"name = "x"
+algorithm = "gossip"
+[[faults]]
+at = "1s"
+kind = "partition"
+groups = [[0, 1], [1, 2]]
+"#,
+        "6:20: error: node 1 is in two groups; expected each node on one side of the partition",
+    ),
+    (
+        "bad_node_name",
+        r#"name = "x"
+algorithm = "gossip"
+[[faults]]
+at = "1s"
+kind = "isolate"
+node = "x2"
+"#,
+        "6:8: error: found \"x2\", expected a node id like 2 or \"n2\"",
+    ),
+    (
+        "fault_after_end",
+        r#"name = "x"
+algorithm = "gossip"
+duration = "5s"
+
+[[faults]]
+at = "6s"
+kind = "heal"
+"#,
+        "6:6: error: found a fault at 6s, after the end of the run at 5s; expected a time from 0s to 5s",
+    ),
+    (
+        "fault_without_time",
+        r#"name = "x"
+algorithm = "gossip"
+[[faults]]
+kind = "heal"
+"#,
+        "3:1: error: missing field `at`",
+    ),
+    (
+        "unknown_fault_kind",
+        r#"name = "x"
+algorithm = "gossip"
+[[faults]]
+at = "1s"
+kind = "meteor"
+"#,
+        "5:8: error: unknown fault kind `meteor`; expected one of: partition, partition_one_way, isolate, heal, crash, restart, clock_offset, clock_drift, clock_step, link, drop_message",
+    ),
+    (
+        "field_of_other_fault_kind",
+        r#"name = "x"
+algorithm = "gossip"
+[[faults]]
+at = "1s"
+kind = "heal"
+node = 1
+"#,
+        "6:8: error: `node` does not apply to a `heal` fault; it takes: at, after_event",
+    ),
+    (
+        "fault_missing_node",
+        r#"name = "x"
+algorithm = "gossip"
+[[faults]]
+at = "1s"
+kind = "crash"
+"#,
+        "5:8: error: a `crash` fault needs `node`; it takes: at, after_event, node",
+    ),
+    (
+        "unknown_fault_field",
+        r#"name = "x"
+algorithm = "gossip"
+[[faults]]
+at = "1s"
+kind = "crash"
+node = 1
+when = "now"
+"#,
+        "7:1: error: unknown field `when`, expected one of `at`, `after_event`, `kind`, `node`, `groups`, `from`, `to`, `offset`, `ppm`, `delta`, `latency`, `loss`, `duplicate`, `reorder`, `message`",
+    ),
+    (
+        "link_fault_changes_nothing",
+        r#"name = "x"
+algorithm = "gossip"
+[[faults]]
+at = "1s"
+kind = "link"
+from = 0
+"#,
+        "5:8: error: a `link` fault changes nothing; expected at least one of latency, loss, duplicate, reorder",
+    ),
+    (
+        "drift_out_of_range",
+        r#"name = "x"
+algorithm = "gossip"
+[[faults]]
+at = "1s"
+kind = "clock_drift"
+node = 0
+ppm = 900000
+"#,
+        "7:7: error: found a drift of 900000ppm, expected between -500000 and 500000",
+    ),
+    (
+        "unknown_nemesis_kind",
+        r#"name = "x"
+algorithm = "gossip"
+[nemesis]
+kinds = ["partition", "meteor"]
+"#,
+        "4:23: error: unknown nemesis fault kind `meteor`; expected one of: partition, partition_one_way, isolate, crash, clock_offset, clock_drift, clock_step, lossy_links",
+    ),
+    (
+        "nemesis_stop_after_end",
+        r#"name = "x"
+algorithm = "gossip"
+duration = "5s"
+
+[nemesis]
+kinds = ["crash"]
+stop = "9s"
+"#,
+        "7:8: error: found stop = 9s, after the end of the run at 5s; expected at most 5s",
+    ),
+    (
+        "nemesis_min_above_max",
+        r#"name = "x"
+algorithm = "gossip"
+[nemesis]
+kinds = ["crash"]
+min_duration = "2s"
+max_duration = "1s"
+"#,
+        "5:16: error: min_duration 2s is above max_duration 1s; expected min_duration <= max_duration",
+    ),
+    (
+        "unknown_invariant",
+        r#"name = "x"
+algorithm = "gossip"
+[checks]
+invariants = ["convergence", "safety"]
+"#,
+        "4:30: error: unknown invariant `safety`; gossip has: acked_values_survive, convergence",
+    ),
+    (
+        "unknown_expected_outcome",
+        r#"name = "x"
+algorithm = "gossip"
+expect = "safety"
+"#,
+        "3:10: error: unknown outcome `safety`; expected one of: pass, acked_values_survive, convergence, linearizability, liveness",
+    ),
+    (
+        "expect_unselected_invariant",
+        r#"name = "x"
+algorithm = "gossip"
+expect = "convergence"
+
+[checks]
+invariants = ["acked_values_survive"]
+"#,
+        "3:10: error: invariant `convergence` is not among the invariants selected in [checks]",
+    ),
+    (
+        "linearizability_without_clients",
+        r#"name = "x"
+algorithm = "gossip"
+[checks]
+linearizability = true
+"#,
+        "4:19: error: linearizability checks the clients' history, but this scenario has no clients; expected a [clients] section",
+    ),
+    (
+        "liveness_does_not_fit",
+        r#"name = "x"
+algorithm = "gossip"
+duration = "5s"
+
+[clients]
+count = 1
+
+[[faults]]
+at = "4s"
+kind = "heal"
+
+[checks]
+liveness = "2s"
+"#,
+        "13:12: error: the liveness bound 2s does not fit: the last fault can be at 4s and the run ends at 5s; expected a bound of at most 1s (or a longer run)",
+    ),
+    (
+        "negative_seed",
+        r#"name = "x"
+algorithm = "gossip"
+seed = -1
+"#,
+        "3:8: error: found -1, expected a seed of 0 or more",
+    ),
+    (
+        "params_not_a_table",
+        r#"name = "x"
+algorithm = "gossip"
+params = 3
+"#,
+        "3:10: error: invalid type: integer `3`, expected a map",
+    ),
+    (
+        "bad_replay_fingerprint",
+        r#"name = "x"
+algorithm = "gossip"
+[replay]
+fingerprint = "abc"
+outcome = "pass"
+"#,
+        "4:15: error: found \"abc\", expected a fingerprint like \"0x5c1e0d3f9a1b2c4d\"",
+    ),
+];
+
+#[test]
+fn malformed_scenarios_are_rejected_with_their_location() {
+    assert!(CASES.len() >= 20);
+    let dir = scratch("malformed");
+    let mut wrong = Vec::new();
+    for (stem, text, expected) in CASES {
+        let file = format!("{stem}.toml");
+        std::fs::write(dir.join(&file), text).unwrap();
+        let out = faultline_in(&dir, &["run", &file]);
+        let got = stderr(&out);
+        let want = format!("{file}:{expected}");
+        if out.status.code() != Some(2) || got.trim_end() != want {
+            wrong.push(format!(
+                "{stem}: exit {:?}\n  want: {want}\n  got:  {}",
+                out.status.code(),
+                got.trim_end()
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} cases differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn every_command_that_reads_a_scenario_reports_the_same_error() {
+    let dir = scratch("malformed-commands");
+    std::fs::write(
+        dir.join("bad.toml"),
+        "name = \"x\"\nalgorithm = \"gossip\"\nservers = 0\n",
+    )
+    .unwrap();
+    let want = "bad.toml:3:11: error: found 0 servers, expected at least 1";
+    for args in [
+        vec!["run", "bad.toml"],
+        vec!["check", "bad.toml", "--seeds", "0..3"],
+        vec!["replay", "bad.toml"],
+        vec!["export", "bad.toml", "--format", "jsonl"],
+    ] {
+        let out = faultline_in(&dir, &args);
+        assert_exit(&out, 2);
+        assert_eq!(stderr(&out).trim_end(), want, "{args:?}");
+    }
+}
