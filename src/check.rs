@@ -81,6 +81,9 @@ pub struct FailedSeed {
     pub reason: Option<String>,
     pub fingerprint: String,
     pub replay_file: Option<String>,
+    /// How the failing run was minimised before it was written, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimized: Option<String>,
 }
 
 /// What a set of runs added up to (folded per worker, then merged).
@@ -183,6 +186,9 @@ impl Progress {
         }
     }
 }
+
+/// How many failing seeds of one sweep are minimised before being written.
+const MINIMIZE_AT_MOST: usize = 5;
 
 pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
     let scenario = load(&args.scenario)?;
@@ -293,14 +299,32 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
         failures: Vec::new(),
         wall_seconds: wall.as_secs_f64(),
     };
-    for report in &failures {
-        let file = write_replay(&scenario, report, &args.out)?;
+    for (i, report) in failures.iter().enumerate() {
+        // Minimise the first few failures (each costs up to --shrink-runs
+        // runs); the rest are written as they ran.
+        let minimized = if args.no_shrink || i >= MINIMIZE_AT_MOST {
+            None
+        } else {
+            eprintln!("minimising seed {} ...", report.seed);
+            scenario.minimize(report, args.shrink_runs as usize)
+        };
+        let (file, fingerprint) = match &minimized {
+            Some(m) => (
+                write_replay(&m.scenario, &m.report, &args.out)?,
+                m.report.fingerprint,
+            ),
+            None => (
+                write_replay(&scenario, report, &args.out)?,
+                report.fingerprint,
+            ),
+        };
         summary.failures.push(FailedSeed {
             seed: report.seed,
             outcome: report.outcome().to_string(),
             reason: report.failure.as_ref().map(|f| f.reason.clone()),
-            fingerprint: format_fingerprint(report.fingerprint),
+            fingerprint: format_fingerprint(fingerprint),
             replay_file: Some(file.display().to_string()),
+            minimized: minimized.as_ref().map(|m| m.describe()),
         });
     }
 
@@ -334,6 +358,9 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
                 .as_ref()
                 .map_or(String::new(), |r| format!(": {r}"))
         );
+        if let Some(m) = &f.minimized {
+            println!("  minimised: {m}");
+        }
         if let Some(file) = &f.replay_file {
             println!("  reproduce: faultline replay {file}");
             println!(

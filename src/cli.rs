@@ -84,6 +84,12 @@ pub struct CheckArgs {
     /// Write a machine-readable summary (mergeable across shards) here.
     #[arg(long)]
     pub summary_json: Option<PathBuf>,
+    /// Write failing seeds as they ran, without minimising them first.
+    #[arg(long)]
+    pub no_shrink: bool,
+    /// Trial runs allowed for minimising each failing seed.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub shrink_runs: u64,
 }
 
 #[derive(Debug, Args)]

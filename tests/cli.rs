@@ -278,6 +278,7 @@ fn failing_seeds_are_written_as_replay_files_that_reproduce() {
             "--seeds",
             "5..8",
             "--keep-going",
+            "--no-shrink",
             "--out",
             "failures",
         ],
@@ -328,6 +329,54 @@ fn failing_seeds_are_written_as_replay_files_that_reproduce() {
         stdout(&out)
     );
     assert!(dir.join(format!("stop/{stem}-seed-0.toml")).is_file());
+}
+
+#[test]
+fn failing_seeds_are_minimised_before_they_are_written() {
+    let dir = scratch("sweep-minimise");
+    let file = with_expectation(&dir, "scenarios/gossip/bug-volatile-store.toml", "pass");
+    let out = faultline_in(
+        &dir,
+        &["check", &file, "--seeds", "3..4", "--out", "failures"],
+    );
+    assert_exit(&out, 1);
+    let text = stdout(&out);
+    // Six crash/restart faults go in; losing a value needs only one crash.
+    assert!(text.contains("minimised: faults 6 -> 1, events "), "{text}");
+    let stem = file.trim_end_matches(".toml");
+    let replay = format!("failures/{stem}-seed-3.toml");
+    let saved = std::fs::read_to_string(dir.join(&replay)).unwrap();
+    assert_eq!(saved.matches("[[faults]]").count(), 1, "{saved}");
+    assert!(saved.contains("kind = \"crash\""), "{saved}");
+    assert!(
+        saved.contains("max_ops = "),
+        "the workload was bounded too: {saved}"
+    );
+    let again = faultline_in(&dir, &["replay", &replay]);
+    assert_exit(&again, 0);
+    assert_eq!(
+        field(&stdout(&again), "outcome").unwrap(),
+        "acked_values_survive (recorded acked_values_survive): same"
+    );
+    // The summary says how each failure was minimised.
+    let out = faultline_in(
+        &dir,
+        &[
+            "check",
+            &file,
+            "--seeds",
+            "3..4",
+            "--out",
+            "again",
+            "--summary-json",
+            "s.json",
+        ],
+    );
+    assert_exit(&out, 1);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("s.json")).unwrap()).unwrap();
+    let minimized = summary["failures"][0]["minimized"].as_str().unwrap();
+    assert!(minimized.starts_with("faults 6 -> 1"), "{minimized}");
 }
 
 #[test]
@@ -427,6 +476,7 @@ fn shards_are_disjoint_cover_the_range_and_merge() {
             "--seeds",
             "3..17",
             "--keep-going",
+            "--no-shrink",
             "--summary-json",
             "all.json",
         ],
@@ -447,6 +497,7 @@ fn shards_are_disjoint_cover_the_range_and_merge() {
                 "--shard",
                 &shard,
                 "--keep-going",
+                "--no-shrink",
                 "--summary-json",
                 &name,
             ],

@@ -135,7 +135,9 @@ pub fn shrink(
 }
 
 /// Removes faults: chunks of halving size, then single ones (ddmin).
-/// Returns false if the budget ran out.
+/// Chunks are tried from the end of the schedule backwards, so the faults
+/// that survive are the earliest ones that still fail, and the story ends as
+/// early as it can. Returns false if the budget ran out.
 fn ddmin_faults<F: FnMut(&Candidate) -> Trial>(
     best: &mut Candidate,
     budget: &mut Budget<F>,
@@ -145,9 +147,9 @@ fn ddmin_faults<F: FnMut(&Candidate) -> Trial>(
         let n = best.faults.len();
         let size = n.div_ceil(chunks.min(n));
         let mut removed_any = false;
-        let mut start = 0;
-        while start < best.faults.len() {
-            let end = (start + size).min(best.faults.len());
+        let mut end = best.faults.len();
+        while end > 0 {
+            let start = end.saturating_sub(size);
             let mut trial = best.clone();
             trial.faults.drain(start..end);
             match budget.try_run(&trial) {
@@ -156,8 +158,9 @@ fn ddmin_faults<F: FnMut(&Candidate) -> Trial>(
                     *best = trial;
                     removed_any = true;
                 }
-                Some(Trial::Passes) => start = end,
+                Some(Trial::Passes) => {}
             }
+            end = start.min(best.faults.len());
         }
         if removed_any {
             chunks = 2.max(chunks - 1);

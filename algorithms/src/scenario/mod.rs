@@ -25,6 +25,7 @@
 //! seed give one run.
 
 mod error;
+pub mod minimize;
 pub mod nemesis;
 pub mod outcome;
 mod parse;
@@ -32,6 +33,7 @@ mod raw;
 pub mod replay;
 
 pub use error::{Location, ScenarioError};
+pub use minimize::Minimized;
 pub use nemesis::{NemesisConfig, NemesisKind};
 pub use outcome::{CheckFailure, LinearizabilityReport, LivenessReport, RunReport};
 pub use raw::parse_seed;

@@ -1,0 +1,196 @@
+//! Minimising a failing run of a scenario: the smallest fault schedule, run
+//! length and client workload that still fail the same check.
+//!
+//! The search itself is [`faultline_sim::shrink`], which knows nothing of
+//! scenarios; this module gives it a way to re-run a candidate (rewrite the
+//! scenario's text with the candidate's faults, duration and operation
+//! count, parse it back, run it) and to tell "still fails the same way"
+//! (same check name) from "passes or fails differently". Re-parsing the
+//! rewritten text means the minimised scenario is a valid file by
+//! construction: what is saved is what was run.
+
+use super::{RunReport, Scenario, ScenarioError};
+use faultline_sim::FaultSchedule;
+use faultline_sim::shrink::{Candidate, Trial, shrink};
+use faultline_sim::time::format_duration;
+use std::time::Duration;
+
+/// A minimised failing run.
+#[derive(Clone, Debug)]
+pub struct Minimized {
+    /// The scenario rewritten with the minimal faults, duration and
+    /// workload (no nemesis: its faults are written out).
+    pub scenario: Scenario,
+    /// The run of that scenario with the original seed.
+    pub report: RunReport,
+    /// Faults in the original failing run.
+    pub original_faults: usize,
+    /// Events of the original failing run.
+    pub original_events: u64,
+    /// Trial runs spent.
+    pub runs: usize,
+    /// Whether the run budget ran out first.
+    pub budget_exhausted: bool,
+}
+
+impl Minimized {
+    /// One line for reports: "faults 12 -> 2, events 4311 -> 87 (41 runs)".
+    pub fn describe(&self) -> String {
+        format!(
+            "faults {} -> {}, events {} -> {} ({} runs{})",
+            self.original_faults,
+            self.report.faults.len(),
+            self.original_events,
+            self.report.events,
+            self.runs,
+            if self.budget_exhausted {
+                ", budget exhausted"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+impl Scenario {
+    /// This scenario with another fault schedule, duration and per-client
+    /// operation bound, and no nemesis, as a parsed file. A liveness bound
+    /// that no longer fits the shorter run is dropped: a run cut short at a
+    /// violation is never judged for liveness.
+    pub fn with_run(
+        &self,
+        faults: &FaultSchedule,
+        duration: Duration,
+        max_ops: Option<u64>,
+    ) -> Result<Scenario, String> {
+        let mut table: toml::Table = self.text.parse().map_err(|e: toml::de::Error| {
+            format!("cannot re-read the scenario: {}", e.message())
+        })?;
+        table.remove("nemesis");
+        table.remove("replay");
+        table.remove("faults");
+        if !faults.is_empty() {
+            let value = toml::Value::try_from(faults)
+                .map_err(|e| format!("cannot write the fault schedule: {e}"))?;
+            table.insert("faults".into(), value);
+        }
+        table.insert(
+            "duration".into(),
+            toml::Value::String(format_duration(duration)),
+        );
+        if let (Some(max), Some(toml::Value::Table(clients))) = (max_ops, table.get_mut("clients"))
+        {
+            clients.insert(
+                "max_ops".into(),
+                toml::Value::Integer(max.min(i64::MAX as u64) as i64),
+            );
+        }
+        if duration < self.duration
+            && let Some(toml::Value::Table(checks)) = table.get_mut("checks")
+        {
+            checks.remove("liveness");
+        }
+        let text =
+            toml::to_string(&table).map_err(|e| format!("cannot write the scenario: {e}"))?;
+        Scenario::parse(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
+    }
+
+    /// Minimises `failing`, a run of this scenario whose outcome was a
+    /// failure, within `max_runs` trial runs. Returns `None` when the run
+    /// did not fail.
+    pub fn minimize(&self, failing: &RunReport, max_runs: usize) -> Option<Minimized> {
+        let check = failing.failure.as_ref()?.check.clone();
+        let seed = failing.seed;
+        let initial = Candidate {
+            faults: failing.faults.clone(),
+            end: self.end(),
+            max_ops_per_client: self.workload.max_ops_per_client,
+        };
+        let trial = |c: &Candidate| -> Trial {
+            let Ok(s) = self.with_run(&c.faults, c.end.as_duration(), c.max_ops_per_client) else {
+                return Trial::Passes;
+            };
+            match s.run_seed(seed) {
+                Ok(RunReport {
+                    failure: Some(f), ..
+                }) if f.check == check => Trial::Fails {
+                    at: f.time.unwrap_or(c.end).min(c.end),
+                },
+                _ => Trial::Passes,
+            }
+        };
+        let shrunk = shrink(initial, max_runs, trial);
+        let c = &shrunk.candidate;
+        let scenario = self
+            .with_run(&c.faults, c.end.as_duration(), c.max_ops_per_client)
+            .ok()?;
+        let report = scenario.run_seed(seed).ok()?;
+        debug_assert_eq!(
+            report.failure.as_ref().map(|f| f.check.as_str()),
+            Some(check.as_str())
+        );
+        Some(Minimized {
+            scenario,
+            report,
+            original_faults: failing.faults.len(),
+            original_events: failing.events,
+            runs: shrunk.runs + 1,
+            budget_exhausted: shrunk.budget_exhausted,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn load(name: &str) -> Scenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenarios")
+            .join(name);
+        Scenario::load(&path).expect("shipped scenario")
+    }
+
+    #[test]
+    fn a_planted_bug_shrinks_to_a_short_story_that_still_fails() {
+        let scenario = load("gossip/bug-volatile-store.toml");
+        let failing = (0..20)
+            .map(|seed| scenario.run_seed(seed).unwrap())
+            .find(|r| r.failure.is_some())
+            .expect("the bug is caught within 20 seeds");
+        let m = scenario
+            .minimize(&failing, 300)
+            .expect("a failing run minimises");
+        let f = m.report.failure.as_ref().expect("still fails");
+        assert_eq!(f.check, "acked_values_survive");
+        assert!(m.report.faults.len() <= failing.faults.len());
+        assert!(
+            m.report
+                .faults
+                .iter()
+                .filter(|f| matches!(f.fault, faultline_sim::Fault::Crash { .. }))
+                .count()
+                >= 1,
+            "losing an acknowledged value takes a crash: {:?}",
+            m.report.faults
+        );
+        assert!(m.report.faults.len() <= 2, "{}", m.describe());
+        assert!(m.report.events < failing.events, "{}", m.describe());
+        // What is saved is what was run: the text parses to the same run.
+        let again = Scenario::parse("again.toml", &m.scenario.text)
+            .unwrap()
+            .run_seed(failing.seed)
+            .unwrap();
+        assert_eq!(again.fingerprint, m.report.fingerprint);
+        assert!(m.scenario.nemesis.is_none());
+    }
+
+    #[test]
+    fn a_passing_run_is_not_minimised() {
+        let scenario = load("gossip/basic.toml");
+        let report = scenario.run_seed(1).unwrap();
+        assert!(report.failure.is_none());
+        assert!(scenario.minimize(&report, 10).is_none());
+    }
+}
