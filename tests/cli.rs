@@ -403,6 +403,8 @@ fn a_nemesis_schedule_is_saved_concretely_and_replays() {
     assert_exit(&out, 1);
     let replay = std::fs::read_to_string(dir.join("f/nemesis-seed-4.toml")).unwrap();
     assert!(!replay.contains("[nemesis]"), "{replay}");
+    // Swarm testing's choice for this seed is recorded.
+    assert!(replay.contains("swarm = \"kinds "), "{replay}");
     assert!(replay.matches("[[faults]]").count() >= 4, "{replay}");
     assert!(
         replay.contains("[replay]") && replay.contains("seed = 4"),

@@ -111,6 +111,9 @@ pub struct NemesisConfig {
     pub max_drift_ppm: i64,
     /// Loss probability of `lossy_links`.
     pub loss: f64,
+    /// Swarm testing: each seed draws its own subset of `kinds` and its own
+    /// intensities (see [`NemesisConfig::for_seed`]).
+    pub swarm: bool,
 }
 
 impl Default for NemesisConfig {
@@ -126,6 +129,7 @@ impl Default for NemesisConfig {
             max_clock_step: Duration::from_millis(500),
             max_drift_ppm: 1000,
             loss: 0.5,
+            swarm: false,
         }
     }
 }
@@ -147,9 +151,71 @@ fn whole_ms(d: Duration, lo: Duration, hi: Duration) -> Duration {
     ms.clamp(lo, hi)
 }
 
+/// The scale factors swarm testing draws intensities from.
+const SWARM_SCALES: [(u64, u64); 5] = [(1, 4), (1, 2), (1, 1), (2, 1), (4, 1)];
+
+fn scale(d: Duration, (num, den): (u64, u64)) -> Duration {
+    Duration::from_nanos((d.as_nanos() as u64).saturating_mul(num) / den)
+}
+
 impl NemesisConfig {
+    /// The configuration a run with `seed` actually uses. Without swarm
+    /// testing it is this one. With it (as in FoundationDB's and
+    /// TigerBeetle's simulators), the seed's `"nemesis"` stream number 1
+    /// draws a non-empty subset of `kinds` (each kept with probability 1/2)
+    /// and scales the gap between faults and their lengths by one of
+    /// 1/4, 1/2, 1, 2 or 4 each, so that some seeds hammer one fault kind
+    /// and others mix rare ones: bugs that need one fault without the
+    /// interference of the others become likely.
+    pub fn for_seed(&self, seed: u64) -> NemesisConfig {
+        if !self.swarm {
+            return self.clone();
+        }
+        let mut rng = SimRng::stream(seed, "nemesis", 1);
+        let mut kinds: Vec<NemesisKind> = self
+            .kinds
+            .iter()
+            .copied()
+            .filter(|_| rng.chance(0.5))
+            .collect();
+        if kinds.is_empty() {
+            kinds.push(*rng.choose(&self.kinds));
+        }
+        let gap = *rng.choose(&SWARM_SCALES);
+        let length = *rng.choose(&SWARM_SCALES);
+        let mut chosen = NemesisConfig {
+            kinds,
+            interval: scale(self.interval, gap),
+            min_duration: scale(self.min_duration, length),
+            max_duration: scale(self.max_duration, length),
+            swarm: false,
+            ..self.clone()
+        };
+        chosen.interval = chosen.interval.max(Duration::from_millis(1));
+        chosen
+    }
+
+    /// What swarm testing chose for `seed`, for reports and replay files.
+    pub fn describe_swarm(&self, seed: u64) -> Option<String> {
+        if !self.swarm {
+            return None;
+        }
+        let c = self.for_seed(seed);
+        let kinds: Vec<&str> = c.kinds.iter().map(|k| k.name()).collect();
+        Some(format!(
+            "kinds {}; interval {}; durations {}..{}",
+            kinds.join(", "),
+            faultline_sim::time::format_duration(c.interval),
+            faultline_sim::time::format_duration(c.min_duration),
+            faultline_sim::time::format_duration(c.max_duration)
+        ))
+    }
+
     /// The faults of a run with `seed`, in time order.
     pub fn generate(&self, seed: u64, servers: u32, base: &LinkConfig) -> FaultSchedule {
+        if self.swarm {
+            return self.for_seed(seed).generate(seed, servers, base);
+        }
         let mut rng = SimRng::stream(seed, "nemesis", 0);
         let mut out = Vec::new();
         if self.kinds.is_empty() {
@@ -302,6 +368,39 @@ mod tests {
                 assert!(n.0 < 3, "{f}");
             }
         }
+    }
+
+    #[test]
+    fn swarm_testing_draws_a_subset_and_intensities_per_seed() {
+        let mut c = config(NemesisKind::ALL.to_vec());
+        c.swarm = true;
+        let mut subsets = std::collections::BTreeSet::new();
+        for seed in 0..200 {
+            let chosen = c.for_seed(seed);
+            assert!(!chosen.kinds.is_empty());
+            assert!(chosen.kinds.iter().all(|k| c.kinds.contains(k)));
+            assert_eq!(
+                chosen,
+                c.for_seed(seed),
+                "the choice is a function of the seed"
+            );
+            let faults = c.generate(seed, 3, &LinkConfig::default());
+            assert_eq!(faults, chosen.generate(seed, 3, &LinkConfig::default()));
+            subsets.insert(chosen.kinds.clone());
+            assert!(c.describe_swarm(seed).unwrap().starts_with("kinds "));
+        }
+        assert!(
+            subsets.len() > 10,
+            "seeds should explore many subsets: {}",
+            subsets.len()
+        );
+        assert!(
+            subsets.iter().any(|s| s.len() == 1),
+            "some seeds use a single kind"
+        );
+        c.swarm = false;
+        assert_eq!(c.for_seed(3), c);
+        assert_eq!(c.describe_swarm(3), None);
     }
 
     #[test]

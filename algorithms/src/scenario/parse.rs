@@ -668,6 +668,7 @@ fn nemesis(
         max_clock_step: dur(&r.max_clock_step, d.max_clock_step),
         max_drift_ppm,
         loss,
+        swarm: r.swarm.unwrap_or(false),
     })
 }
 

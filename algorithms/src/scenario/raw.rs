@@ -196,6 +196,8 @@ pub(crate) struct RawNemesis {
     pub max_drift_ppm: Option<Spanned<Count>>,
     #[serde(default)]
     pub loss: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub swarm: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -224,6 +226,8 @@ pub(crate) struct RawReplay {
     pub event: Option<u64>,
     #[serde(default)]
     pub time: Option<String>,
+    #[serde(default)]
+    pub swarm: Option<String>,
 }
 
 /// A non-negative human duration (`"150ms"`).

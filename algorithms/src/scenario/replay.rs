@@ -41,6 +41,8 @@ pub struct ReplayInfo {
     pub event: Option<u64>,
     /// Simulated time of the failure.
     pub time: Option<String>,
+    /// What swarm testing chose for this seed, if the nemesis used it.
+    pub swarm: Option<String>,
 }
 
 /// Formats a fingerprint as written in replay files and summaries.
@@ -74,6 +76,7 @@ impl ReplayInfo {
             reason: r.reason.clone(),
             event: r.event,
             time: r.time.clone(),
+            swarm: r.swarm.clone(),
         })
     }
 }
@@ -120,6 +123,13 @@ pub fn replay_text(scenario: &Scenario, report: &RunReport) -> Result<String, St
         if let Some(time) = f.time {
             replay.insert("time".into(), toml::Value::String(time.to_string()));
         }
+    }
+    if let Some(swarm) = scenario
+        .nemesis
+        .as_ref()
+        .and_then(|n| n.describe_swarm(report.seed))
+    {
+        replay.insert("swarm".into(), toml::Value::String(swarm));
     }
     table.insert("replay".into(), toml::Value::Table(replay));
     let body = toml::to_string(&table).map_err(|e| format!("cannot write the replay file: {e}"))?;
