@@ -30,6 +30,31 @@ pub enum Command {
     MergeSummaries(MergeArgs),
     /// Check a history file for linearizability.
     CheckHistory(CheckHistoryArgs),
+    /// Sweep every bug variant's scenario, minimise the first catch, and
+    /// write the bug zoo table.
+    Zoo(ZooArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ZooArgs {
+    /// Seeds per bug variant (a sweep of 0..N).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub seeds: u64,
+    /// Parallel runs (default: the number of CPUs).
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// The folder of scenarios to search for bug scenarios.
+    #[arg(long, default_value = "scenarios")]
+    pub dir: PathBuf,
+    /// Where the minimised bug scenarios are written.
+    #[arg(long, default_value = "scenarios/bugs")]
+    pub save: PathBuf,
+    /// Also write the table, with an explanation, as Markdown to this file.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+    /// Trial runs allowed for minimising each catch.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub shrink_runs: u64,
 }
 
 /// Output format of summaries.

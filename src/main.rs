@@ -12,6 +12,7 @@ mod history;
 mod list;
 mod merge;
 mod run;
+mod zoo;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Command::Export(a) => export::export(a),
         Command::MergeSummaries(a) => merge::merge(a),
         Command::CheckHistory(a) => history::check_history(a),
+        Command::Zoo(a) => zoo::zoo(a),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

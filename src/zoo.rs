@@ -1,0 +1,287 @@
+//! `faultline zoo`: the bug zoo. For every bug variant of every registered
+//! algorithm, a standard sweep of its bug scenario measures how readily the
+//! checks catch it, and the first catch is minimised and saved as a small
+//! scenario that reproduces it.
+//!
+//! A bug variant's scenario is the shipped scenario (outside the output
+//! folder) whose `[params] bug` names it and whose `expect` is a failure.
+//! A bug variant without one is reported, and makes the command fail: every
+//! planted bug must be shown caught.
+
+use crate::cli::ZooArgs;
+use crate::list::scenario_files;
+use crate::run::create;
+use anyhow::Context;
+use faultline_algorithms::algorithms;
+use faultline_algorithms::scenario::replay::replay_text;
+use faultline_algorithms::scenario::{Expectation, Scenario};
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// One row of the zoo.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Algorithm name.
+    pub algorithm: String,
+    /// Bug variant name.
+    pub bug: String,
+    /// The scenario swept, if one exists.
+    pub scenario: Option<String>,
+    /// The check that is expected to catch it.
+    pub caught_by: String,
+    /// Seeds swept.
+    pub seeds: u64,
+    /// Seeds whose outcome was the expected failure.
+    pub caught: u64,
+    /// Median number of seeds until the first catch (see [`median_wait`]).
+    pub median_wait: Option<u64>,
+    /// Faults and events of the first catch, before and after minimising.
+    pub shrunk: Option<Shrunk>,
+}
+
+/// Sizes of a minimised catch.
+#[derive(Clone, Debug)]
+pub struct Shrunk {
+    /// The seed.
+    pub seed: u64,
+    /// Faults before.
+    pub faults_before: usize,
+    /// Faults after.
+    pub faults_after: usize,
+    /// Events before.
+    pub events_before: u64,
+    /// Events after.
+    pub events_after: u64,
+    /// Where the minimised scenario was saved.
+    pub file: PathBuf,
+}
+
+/// The median, over every starting seed `s` of the sweep that has a catch at
+/// or after it, of the number of seeds run from `s` up to and including the
+/// first catch: "how many seeds does a sweep starting anywhere need".
+pub fn median_wait(caught: &[bool]) -> Option<u64> {
+    let mut waits = Vec::new();
+    let mut next: Option<usize> = None;
+    for s in (0..caught.len()).rev() {
+        if caught[s] {
+            next = Some(s);
+        }
+        if let Some(n) = next {
+            waits.push((n - s + 1) as u64);
+        }
+    }
+    if waits.is_empty() {
+        return None;
+    }
+    waits.sort_unstable();
+    Some(waits[(waits.len() - 1) / 2])
+}
+
+fn bug_of(scenario: &Scenario) -> Option<String> {
+    let table: toml::Table = scenario.text.parse().ok()?;
+    table
+        .get("params")?
+        .get("bug")?
+        .as_str()
+        .map(str::to_string)
+}
+
+pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
+    let started = Instant::now();
+    let out_dir = args.save.clone();
+    let mut scenarios = Vec::new();
+    for path in scenario_files(&args.dir) {
+        if path.starts_with(&out_dir) {
+            continue;
+        }
+        let s = Scenario::load(&path)?;
+        if s.replay.is_none() && !matches!(s.expect, Expectation::Pass) {
+            scenarios.push(s);
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.map_or(0, |j| j as usize))
+        .build()
+        .context("cannot start the worker threads")?;
+    let mut rows = Vec::new();
+    for algorithm in algorithms() {
+        let info = algorithm.info();
+        for bug in &info.bugs {
+            let scenario = scenarios.iter().find(|s| {
+                s.algorithm_name() == info.name && bug_of(s).as_deref() == Some(bug.name)
+            });
+            let Some(scenario) = scenario else {
+                eprintln!("{} / {}: no bug scenario found", info.name, bug.name);
+                rows.push(Row {
+                    algorithm: info.name.into(),
+                    bug: bug.name.into(),
+                    scenario: None,
+                    caught_by: bug.caught_by.into(),
+                    seeds: 0,
+                    caught: 0,
+                    median_wait: None,
+                    shrunk: None,
+                });
+                continue;
+            };
+            eprintln!(
+                "{} / {}: sweeping {} over {} seeds",
+                info.name, bug.name, scenario.file, args.seeds
+            );
+            let reports: Vec<_> = pool.install(|| {
+                (0..args.seeds)
+                    .into_par_iter()
+                    .map(|seed| scenario.run_seed(seed))
+                    .collect::<Result<Vec<_>, _>>()
+            })?;
+            let caught: Vec<bool> = reports
+                .iter()
+                .map(|r| r.matches(&scenario.expect))
+                .collect();
+            let first = reports.iter().find(|r| r.matches(&scenario.expect));
+            let shrunk = match first {
+                Some(report) => {
+                    let m = scenario
+                        .minimize(report, args.shrink_runs as usize)
+                        .with_context(|| {
+                            format!("seed {} of {} did not minimise", report.seed, scenario.file)
+                        })?;
+                    let file =
+                        out_dir.join(format!("{}-{}.toml", info.name, bug.name.replace('_', "-")));
+                    let text = replay_text(&m.scenario, &m.report).map_err(anyhow::Error::msg)?;
+                    let text = retitle(
+                        &text,
+                        &format!("Bug zoo: {} / {} (minimised)", info.name, bug.name),
+                        &format!(
+                            "{} The smallest run found that shows it: {}",
+                            bug.doc,
+                            m.report.failure.as_ref().map_or("", |f| f.reason.as_str())
+                        ),
+                    )?;
+                    let text = format!(
+                        "# Bug zoo: `{}` of {}, minimised from seed {} of {} ({}).\n# Regenerate with `faultline zoo`.\n{text}",
+                        bug.name,
+                        info.name,
+                        report.seed,
+                        scenario.file,
+                        m.describe()
+                    );
+                    let mut w = create(&file)?;
+                    w.write_all(text.as_bytes()).and_then(|_| w.flush())?;
+                    Some(Shrunk {
+                        seed: report.seed,
+                        faults_before: m.original_faults,
+                        faults_after: m.report.faults.len(),
+                        events_before: m.original_events,
+                        events_after: m.report.events,
+                        file,
+                    })
+                }
+                None => None,
+            };
+            rows.push(Row {
+                algorithm: info.name.into(),
+                bug: bug.name.into(),
+                scenario: Some(scenario.file.clone()),
+                caught_by: scenario.expect.name().to_string(),
+                seeds: args.seeds,
+                caught: caught.iter().filter(|c| **c).count() as u64,
+                median_wait: median_wait(&caught),
+                shrunk,
+            });
+        }
+    }
+    let table = markdown(&rows, args.seeds);
+    print!("{table}");
+    if let Some(path) = &args.markdown {
+        let mut w = create(path)?;
+        write!(
+            w,
+            "# The bug zoo\n\n\
+             Every bug variant of every algorithm, caught. Generated by\n\
+             `cargo run --release -- zoo --seeds {} --markdown {}` ({:.0}s on this\n\
+             project's 2-core machine); rerun it after changing an algorithm.\n\n\
+             For each variant, the scenario that plants it is swept over seeds\n\
+             `0..{}` (its own faults and nemesis). **Caught** is the share of seeds whose\n\
+             outcome is the expected failure. **Median wait** is the median, over\n\
+             every starting seed that has a catch at or after it, of the number of\n\
+             seeds a sweep from there runs up to and including its first catch.\n\
+             **Shrunk** is the first catch minimised by `faultline check`'s shrinker\n\
+             (faults and events before -> after); the minimised run is saved in\n\
+             `scenarios/bugs/` and replays with `faultline replay`.\n\n{table}",
+            args.seeds,
+            path.display(),
+            started.elapsed().as_secs_f64(),
+            args.seeds,
+        )?;
+        w.flush()?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(rows.iter().all(|r| r.caught > 0))
+}
+
+/// Replaces the `name` and `description` of a scenario text, keeping its
+/// leading comment.
+fn retitle(text: &str, name: &str, description: &str) -> anyhow::Result<String> {
+    let comment: String = text
+        .lines()
+        .take_while(|l| l.starts_with('#') || l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut table: toml::Table = text.parse().context("cannot re-read a replay file")?;
+    table.insert("name".into(), toml::Value::String(name.into()));
+    table.insert(
+        "description".into(),
+        toml::Value::String(description.into()),
+    );
+    Ok(format!("{comment}{}", toml::to_string(&table)?))
+}
+
+fn markdown(rows: &[Row], seeds: u64) -> String {
+    let mut out = String::from(
+        "| algorithm | bug | caught by | caught | median wait | shrunk faults | shrunk events | swept | minimised catch |\n\
+         |---|---|---|---:|---:|---:|---:|---|---|\n",
+    );
+    for r in rows {
+        let caught = if r.seeds == 0 {
+            "no scenario".to_string()
+        } else {
+            format!("{}/{seeds}", r.caught)
+        };
+        let wait = r.median_wait.map_or("-".to_string(), |w| w.to_string());
+        let (faults, events, file) = match &r.shrunk {
+            Some(s) => (
+                format!("{} -> {}", s.faults_before, s.faults_after),
+                format!("{} -> {}", s.events_before, s.events_after),
+                format!("`{}` (seed {})", s.file.display(), s.seed),
+            ),
+            None => ("-".into(), "-".into(), "-".into()),
+        };
+        let swept = r
+            .scenario
+            .as_ref()
+            .map_or("-".to_string(), |f| format!("`{f}`"));
+        out.push_str(&format!(
+            "| {} | `{}` | `{}` | {caught} | {wait} | {faults} | {events} | {swept} | {file} |\n",
+            r.algorithm, r.bug, r.caught_by
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_wait_counts_seeds_up_to_the_next_catch() {
+        assert_eq!(median_wait(&[false, false, false]), None);
+        assert_eq!(median_wait(&[true, true, true]), Some(1));
+        // Waits from seeds 0..4: 4, 3, 2, 1 (seed 4 has no later catch).
+        assert_eq!(median_wait(&[false, false, false, true, false]), Some(2));
+        // Waits: 2, 1, 2, 1 -> sorted 1, 1, 2, 2 -> lower median 1.
+        assert_eq!(median_wait(&[false, true, false, true]), Some(1));
+    }
+}
