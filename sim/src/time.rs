@@ -234,6 +234,29 @@ pub mod duration_str {
     }
 }
 
+/// Serde adapter: an optional [`Duration`] as a human string, absent for
+/// `None` (use with `#[serde(default)]`).
+pub mod option_duration_str {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    /// Writes the duration exactly, or nothing.
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&format_duration(*d)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads a duration string such as `"150ms"`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_duration(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// Serde adapter: signed nanoseconds as a human string (`"-5ms"`).
 pub mod signed_duration_str {
     use super::*;

@@ -65,9 +65,15 @@ pub struct GossipParams {
     #[serde(with = "duration_str")]
     pub client_timeout: Duration,
     /// How long before the end of a run a value must have been acknowledged
-    /// for the convergence check to expect it everywhere.
-    #[serde(with = "duration_str")]
-    pub settle_time: Duration,
+    /// for the convergence check to expect it everywhere (default: 20 gossip
+    /// intervals, after which a value is missing somewhere with negligible
+    /// probability).
+    #[serde(
+        default,
+        with = "faultline_sim::time::option_duration_str",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub settle_time: Option<Duration>,
     /// A bug variant to plant, or none.
     pub bug: Option<GossipBug>,
 }
@@ -78,13 +84,18 @@ impl Default for GossipParams {
             gossip_interval: Duration::from_millis(50),
             fanout: 1,
             client_timeout: Duration::from_millis(200),
-            settle_time: Duration::from_secs(1),
+            settle_time: None,
             bug: None,
         }
     }
 }
 
 impl GossipParams {
+    /// The settle time in force.
+    pub fn settle_time(&self) -> Duration {
+        self.settle_time.unwrap_or(self.gossip_interval * 20)
+    }
+
     fn validate(&self, doc: &str, servers: u32) -> Result<(), ParamError> {
         if self.gossip_interval.is_zero() {
             return Err(ParamError::at_key(
@@ -156,7 +167,7 @@ impl Algorithm for Gossip {
                 },
                 ParamInfo {
                     name: "settle_time",
-                    default: format!("\"{}\"", format_duration(d.settle_time)),
+                    default: "20 x gossip_interval".into(),
                     doc: "Values acknowledged this long before the end must have reached every server.",
                 },
                 ParamInfo {
@@ -192,7 +203,7 @@ impl Algorithm for Gossip {
     ) -> Result<Box<dyn SimHandle>, ParamError> {
         let params: GossipParams = parse_params(doc)?;
         params.validate(doc, config.servers)?;
-        let chosen = select_invariants(invariants::boxed(params.settle_time), invariants)?;
+        let chosen = select_invariants(invariants::boxed(params.settle_time()), invariants)?;
         Ok(Box::new(world(config, params, chosen)))
     }
 }

@@ -84,7 +84,7 @@ fn run(seed: u64, bug: Option<GossipBug>, loss: f64) -> RunStatus {
         bug,
         ..GossipParams::default()
     };
-    let settle = params.settle_time;
+    let settle = params.settle_time();
     let mut world = world(config, params, invariants::boxed(settle));
     world.run().clone()
 }

@@ -1,0 +1,206 @@
+//! The generic property harness: every algorithm, under schedules that
+//! proptest generates.
+//!
+//! The harness needs no knowledge of any algorithm. Each bug scenario in
+//! `scenarios/` (an `expect` naming a check, a `[params] bug`) defines a
+//! setting in which a planted bug shows; the same scenario without the bug
+//! is the correct algorithm in the same setting. Their own faults are
+//! replaced by generated ones:
+//!
+//! - the correct algorithm keeps every check (its invariants,
+//!   linearizability, liveness) under any schedule followed by a quiet,
+//!   healed tail — safety under faults, then progress after healing;
+//! - the bug variant is found by proptest, and proptest's shrinking brings
+//!   the schedule down to a few faults; the shrunk counterexample is written
+//!   as a replay file and `faultline replay` reproduces it exactly.
+//!
+//! Runs are deterministic: the scenario's seed and proptest's deterministic
+//! runner, so a failure here is a failure everywhere.
+
+mod common;
+
+use common::{assert_exit, faultline, scratch, stdout};
+use faultline_algorithms::scenario::replay::replay_text;
+use faultline_algorithms::scenario::{Expectation, NemesisKind, Scenario};
+use faultline_sim::strategies::{self, FaultKinds};
+use faultline_sim::{FaultSchedule, SimTime};
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use std::time::Duration;
+
+/// A short schedule: what shrinking must reach for a bug to count as found.
+const SHORT: usize = 4;
+
+fn bug_scenarios() -> Vec<Scenario> {
+    let root = common::root().join("scenarios");
+    let mut out = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path != root.join("bugs") {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                let s = Scenario::load(&path).unwrap();
+                if s.replay.is_none()
+                    && matches!(s.expect, Expectation::Failure(_))
+                    && param_bug(&s).is_some()
+                {
+                    out.push(s);
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    assert!(!out.is_empty(), "no bug scenarios found");
+    out
+}
+
+fn param_bug(s: &Scenario) -> Option<String> {
+    let table: toml::Table = s.text.parse().ok()?;
+    table
+        .get("params")?
+        .get("bug")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The same scenario with the bug switched off and `pass` expected.
+fn without_bug(s: &Scenario) -> Scenario {
+    let mut table: toml::Table = s.text.parse().unwrap();
+    if let Some(toml::Value::Table(params)) = table.get_mut("params") {
+        params.remove("bug");
+    }
+    table.insert("expect".into(), toml::Value::String("pass".into()));
+    Scenario::parse(&s.file, &toml::to_string(&table).unwrap()).unwrap()
+}
+
+/// The fault kinds a scenario is about: its nemesis's, or every kind.
+fn kinds(s: &Scenario) -> FaultKinds {
+    let Some(n) = &s.nemesis else {
+        return FaultKinds::ALL;
+    };
+    let has = |k: &[NemesisKind]| n.kinds.iter().any(|x| k.contains(x));
+    FaultKinds {
+        network: has(&[
+            NemesisKind::Partition,
+            NemesisKind::PartitionOneWay,
+            NemesisKind::Isolate,
+        ]),
+        crashes: has(&[NemesisKind::Crash]),
+        clocks: has(&[
+            NemesisKind::ClockOffset,
+            NemesisKind::ClockDrift,
+            NemesisKind::ClockStep,
+        ]),
+        links: has(&[NemesisKind::LossyLinks]),
+    }
+}
+
+fn at_fraction(d: Duration, num: u32, den: u32) -> SimTime {
+    // Whole milliseconds, so schedules print and parse exactly.
+    SimTime::from_duration(Duration::from_millis((d * num / den).as_millis() as u64))
+}
+
+fn runner(cases: u32) -> TestRunner {
+    TestRunner::new_with_rng(
+        Config {
+            cases,
+            max_shrink_iters: 400,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    )
+}
+
+fn millis(schedule: FaultSchedule) -> FaultSchedule {
+    schedule
+        .into_iter()
+        .map(|mut f| {
+            f.at = SimTime::from_duration(Duration::from_millis(
+                f.at.as_duration().as_millis() as u64
+            ));
+            f
+        })
+        .collect()
+}
+
+#[test]
+fn correct_algorithms_keep_every_check_under_generated_schedules() {
+    for bugged in bug_scenarios() {
+        let s = without_bug(&bugged);
+        let heal_at = at_fraction(s.duration, 1, 2);
+        let strategy = strategies::schedule(s.servers, at_fraction(s.duration, 2, 5), 6, kinds(&s));
+        let result = runner(10).run(&strategy, |schedule| {
+            let schedule = strategies::healed(millis(schedule), s.servers, heal_at, &s.link);
+            let run = s
+                .with_run(&schedule, s.duration, s.workload.max_ops_per_client)
+                .map_err(|e| TestCaseError::fail(format!("cannot build the run: {e}")))?;
+            let report = run
+                .run_seed(s.seed)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            match &report.failure {
+                None => Ok(()),
+                Some(f) => Err(TestCaseError::fail(format!("{}: {}", f.check, f.reason))),
+            }
+        });
+        if let Err(e) = result {
+            panic!("{} without its bug failed: {e}", s.file);
+        }
+    }
+}
+
+#[test]
+fn each_bug_is_found_shrunk_to_a_short_schedule_and_replayed() {
+    let dir = scratch("properties");
+    for s in bug_scenarios() {
+        let expected = s.expect.name().to_string();
+        let strategy = strategies::schedule(s.servers, at_fraction(s.duration, 4, 5), 8, kinds(&s));
+        let result = runner(64).run(&strategy, |schedule| {
+            let run = s
+                .with_run(&millis(schedule), s.duration, s.workload.max_ops_per_client)
+                .map_err(|e| TestCaseError::reject(format!("not a valid run: {e}")))?;
+            let report = run
+                .run_seed(s.seed)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            match &report.failure {
+                Some(f) if f.check == expected => {
+                    Err(TestCaseError::fail(format!("caught: {}", f.reason)))
+                }
+                _ => Ok(()),
+            }
+        });
+        let minimal = match result {
+            Err(TestError::Fail(_, minimal)) => millis(minimal),
+            other => panic!("{}: the harness did not find the bug: {other:?}", s.file),
+        };
+        assert!(
+            minimal.len() <= SHORT,
+            "{}: shrunk to {} faults: {minimal:?}",
+            s.file,
+            minimal.len()
+        );
+
+        // The shrunk counterexample, as a replay file, reproduces exactly.
+        let run = s
+            .with_run(&minimal, s.duration, s.workload.max_ops_per_client)
+            .unwrap();
+        let report = run.run_seed(s.seed).unwrap();
+        assert_eq!(
+            report.failure.as_ref().map(|f| f.check.as_str()),
+            Some(expected.as_str())
+        );
+        let file = dir.join(format!(
+            "{}.toml",
+            s.name.replace(|c: char| !c.is_alphanumeric(), "-")
+        ));
+        std::fs::write(&file, replay_text(&run, &report).unwrap()).unwrap();
+        let replay = faultline(&["replay", file.to_str().unwrap()]);
+        assert_exit(&replay, 0);
+        assert!(stdout(&replay).contains("reproduced: same fingerprint and outcome"));
+    }
+}
