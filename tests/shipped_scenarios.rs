@@ -1,7 +1,8 @@
 //! Every scenario shipped in `scenarios/` (walked, so new algorithms'
 //! scenarios are included automatically) is run twice, in separate
 //! processes: both runs must give the same fingerprint, and the outcome the
-//! scenario declares.
+//! scenario declares. When the fingerprints differ, both are run again with
+//! full traces and the report names the first event where they diverge.
 
 mod common;
 
@@ -32,6 +33,82 @@ fn run(scenario: &str) -> serde_json::Value {
     v
 }
 
+/// Where two JSON-lines traces first differ.
+#[derive(Debug, PartialEq)]
+struct Divergence {
+    line: usize,
+    event: Option<u64>,
+    left: String,
+    right: String,
+}
+
+fn first_divergence(left: &str, right: &str) -> Option<Divergence> {
+    let (mut a, mut b) = (left.lines(), right.lines());
+    let mut line = 0;
+    loop {
+        line += 1;
+        match (a.next(), b.next()) {
+            (None, None) => return None,
+            (x, y) if x == y => continue,
+            (x, y) => {
+                let event = x
+                    .or(y)
+                    .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                    .and_then(|v| v["event"].as_u64());
+                return Some(Divergence {
+                    line,
+                    event,
+                    left: x.unwrap_or("<end of trace>").to_string(),
+                    right: y.unwrap_or("<end of trace>").to_string(),
+                });
+            }
+        }
+    }
+}
+
+/// Runs a scenario twice more with full traces and describes where they
+/// part.
+fn locate_divergence(name: &str) -> String {
+    let dir = common::scratch(&format!("diverge-{}", name.replace('/', "-")));
+    let traces: Vec<String> = (0..2)
+        .map(|i| {
+            let file = dir.join(format!("trace{i}.jsonl"));
+            faultline(&["run", name, "--trace", file.to_str().unwrap()]);
+            std::fs::read_to_string(&file).unwrap_or_default()
+        })
+        .collect();
+    match first_divergence(&traces[0], &traces[1]) {
+        Some(d) => format!(
+            "the traces first diverge at line {} (event {}):\n  {}\n  {}",
+            d.line,
+            d.event.map_or("?".into(), |e| e.to_string()),
+            d.left,
+            d.right
+        ),
+        None => "two more runs with traces agreed, so the divergence is intermittent".to_string(),
+    }
+}
+
+#[test]
+fn divergence_is_located_at_the_first_differing_event() {
+    let a = "{\"event\":0,\"type\":\"start\"}\n{\"event\":1,\"type\":\"deliver\",\"msg\":3}\n{\"event\":2}\n";
+    let b = "{\"event\":0,\"type\":\"start\"}\n{\"event\":1,\"type\":\"deliver\",\"msg\":4}\n{\"event\":2}\n";
+    let d = first_divergence(a, b).unwrap();
+    assert_eq!((d.line, d.event), (2, Some(1)));
+    assert!(d.left.contains("\"msg\":3") && d.right.contains("\"msg\":4"));
+    assert_eq!(first_divergence(a, a), None);
+    let shorter = first_divergence(a, "{\"event\":0,\"type\":\"start\"}\n").unwrap();
+    assert_eq!(
+        (shorter.line, shorter.right.as_str()),
+        (2, "<end of trace>")
+    );
+    // The real traces of two runs agree record for record.
+    assert_eq!(
+        locate_divergence("scenarios/gossip/basic.toml"),
+        "two more runs with traces agreed, so the divergence is intermittent"
+    );
+}
+
 #[test]
 fn shipped_scenarios_are_deterministic_and_give_their_expected_outcome() {
     let mut files = Vec::new();
@@ -54,8 +131,10 @@ fn shipped_scenarios_are_deterministic_and_give_their_expected_outcome() {
                     let mut problems = Vec::new();
                     if a["fingerprint"] != b["fingerprint"] {
                         problems.push(format!(
-                            "{name}: fingerprints differ between two runs: {} and {}",
-                            a["fingerprint_hex"], b["fingerprint_hex"]
+                            "{name}: fingerprints differ between two runs: {} and {}; {}",
+                            a["fingerprint_hex"],
+                            b["fingerprint_hex"],
+                            locate_divergence(&name)
                         ));
                     }
                     if a["matched"] != true {
