@@ -9,7 +9,8 @@
 //!
 //! - the correct algorithm keeps every check (its invariants,
 //!   linearizability, liveness) under any schedule followed by a quiet,
-//!   healed tail — safety under faults, then progress after healing;
+//!   healed tail — safety under faults, then progress after healing — and
+//!   any client workload shape (keys, operation mix, rate);
 //! - the bug variant is found by proptest, and proptest's shrinking brings
 //!   the schedule down to a few faults; the shrunk counterexample is written
 //!   as a replay file and `faultline replay` reproduces it exactly.
@@ -23,7 +24,7 @@ use common::{assert_exit, faultline, scratch, stdout};
 use faultline_algorithms::scenario::replay::replay_text;
 use faultline_algorithms::scenario::{Expectation, NemesisKind, Scenario};
 use faultline_sim::strategies::{self, FaultKinds};
-use faultline_sim::{FaultSchedule, SimTime};
+use faultline_sim::{FaultSchedule, SimTime, WorkloadConfig};
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use std::time::Duration;
 
@@ -129,15 +130,42 @@ fn millis(schedule: FaultSchedule) -> FaultSchedule {
         .collect()
 }
 
+/// The scenario with another client workload shape (keys, mix, rate).
+fn with_workload(s: &Scenario, w: &WorkloadConfig) -> Scenario {
+    let mut table: toml::Table = s.text.parse().unwrap();
+    if let Some(toml::Value::Table(clients)) = table.get_mut("clients") {
+        let per_minute = (60_000 / w.think_time.as_millis().max(1)).max(1);
+        clients.insert(
+            "rate".into(),
+            toml::Value::String(format!("{per_minute}/min")),
+        );
+        clients.insert("keys".into(), toml::Value::Integer(w.keys.into()));
+        let mut mix = toml::Table::new();
+        for (name, weight) in [
+            ("get", w.mix.get),
+            ("put", w.mix.put),
+            ("append", w.mix.append),
+            ("cas", w.mix.cas),
+        ] {
+            mix.insert(name.into(), toml::Value::Integer(weight.into()));
+        }
+        clients.insert("mix".into(), toml::Value::Table(mix));
+    }
+    Scenario::parse(&s.file, &toml::to_string(&table).unwrap()).unwrap()
+}
+
 #[test]
 fn correct_algorithms_keep_every_check_under_generated_schedules() {
     for bugged in bug_scenarios() {
         let s = without_bug(&bugged);
         let heal_at = at_fraction(s.duration, 1, 2);
-        let strategy = strategies::schedule(s.servers, at_fraction(s.duration, 2, 5), 6, kinds(&s));
-        let result = runner(10).run(&strategy, |schedule| {
+        let schedules =
+            strategies::schedule(s.servers, at_fraction(s.duration, 2, 5), 6, kinds(&s));
+        let strategy = (schedules, strategies::workload());
+        let result = runner(10).run(&strategy, |(schedule, workload)| {
             let schedule = strategies::healed(millis(schedule), s.servers, heal_at, &s.link);
-            let run = s
+            let shaped = with_workload(&s, &workload);
+            let run = shaped
                 .with_run(&schedule, s.duration, s.workload.max_ops_per_client)
                 .map_err(|e| TestCaseError::fail(format!("cannot build the run: {e}")))?;
             let report = run
