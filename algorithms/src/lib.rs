@@ -11,6 +11,7 @@
 //! its invariants in a test.
 
 pub mod gossip;
+pub mod hashing;
 pub mod pingstorm;
 pub mod registry;
 pub mod scenario;

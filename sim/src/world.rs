@@ -1,7 +1,7 @@
 //! The world: nodes, clocks, network, event queue, history, invariants and
 //! trace of one run, and the loop that advances it one event at a time.
 //!
-//! Everything that changes during a run lives in [`WorldState`], which is
+//! Everything that changes during a run lives in `WorldState`, which is
 //! `Clone`; the world snapshots it every `snapshot_every` events and seeks by
 //! restoring the nearest snapshot and re-executing. Faults injected during a
 //! run are kept outside the state, with the event index they follow, so a
@@ -1119,9 +1119,23 @@ impl<P: Process> World<P> {
         let event = self.state.stats.events;
         let time = self.state.now;
         self.state.fingerprint = fold(self.state.fingerprint, event, time, &kind, extra);
-        if self.config.trace == TraceMode::Full && event >= self.recorded_events {
+        if self.config.trace == TraceMode::Full
+            && event >= self.recorded_events
+            && !self.violation_recorded(event, &kind)
+        {
             self.records.push(TraceRecord { event, time, kind });
         }
+    }
+
+    /// A violation is recorded with the count of events run, which equals
+    /// `recorded_events` both the first time and when a seek re-runs up to
+    /// it: this keeps it from being stored twice.
+    fn violation_recorded(&self, event: u64, kind: &RecordKind) -> bool {
+        matches!(kind, RecordKind::Violation { .. })
+            && self
+                .records
+                .last()
+                .is_some_and(|r| r.event == event && matches!(r.kind, RecordKind::Violation { .. }))
     }
 
     fn finish_event(&mut self) {

@@ -1,0 +1,228 @@
+//! Parameters of the sharded store, with defaults and validation.
+
+use super::placement::PlacementKind;
+use super::topology::{Change, Topology};
+use crate::registry::ParamError;
+use faultline_sim::NodeId;
+use faultline_sim::time::duration_str;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// A planted mistake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KvBug {
+    /// Clients route with the ring they booted with and never refresh it,
+    /// and servers check ownership against the version a request carries
+    /// instead of their own: after a change, writes land on old owners.
+    StaleRing,
+    /// A node deletes keys it no longer owns as soon as it has sent them to
+    /// the new owner, without waiting for the new owner to confirm: a lost
+    /// transfer loses the data.
+    DeleteBeforeConfirm,
+}
+
+impl KvBug {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            KvBug::StaleRing => "stale_ring",
+            KvBug::DeleteBeforeConfirm => "delete_before_confirm",
+        }
+    }
+}
+
+/// A scheduled join or leave.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembershipChange {
+    /// The server that joins or leaves.
+    pub node: u32,
+    /// When it announces the change (its local clock).
+    #[serde(with = "duration_str")]
+    pub at: Duration,
+}
+
+/// Parameters of the sharded key-value store.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShardedKvParams {
+    /// Placement function: `ring`, `rendezvous`, `jump` or `modulo`.
+    pub placement: PlacementKind,
+    /// Virtual nodes per node (ring only).
+    pub vnodes: u32,
+    /// Per-server weights (ring only; missing entries are 1).
+    pub weights: Vec<f64>,
+    /// Replicas per key (R).
+    pub replicas: u32,
+    /// Replicas that must store a write before it is acknowledged (W).
+    pub write_quorum: u32,
+    /// Servers `n0..n(initial_nodes-1)` are members from the start; the
+    /// others wait on standby until they join. Default: every server.
+    pub initial_nodes: Option<u32>,
+    /// Scheduled joins.
+    pub joins: Vec<MembershipChange>,
+    /// Scheduled leaves.
+    pub leaves: Vec<MembershipChange>,
+    /// Whether data survives a crash (on local disk). Off by default: a
+    /// crash is the loss of a machine, which restarts empty.
+    pub durable: bool,
+    /// Period of a server's background work (fetch retries, anti-entropy,
+    /// replication retries, deleting handed-off keys).
+    #[serde(with = "duration_str")]
+    pub sync_interval: Duration,
+    /// A client tries the next node of the preference list after this long
+    /// without an answer.
+    #[serde(with = "duration_str")]
+    pub client_timeout: Duration,
+    /// A client waits this long before retrying a node that said `Retry`.
+    #[serde(with = "duration_str")]
+    pub retry_backoff: Duration,
+    /// A client gives up on an operation after this many sends.
+    pub max_attempts: u32,
+    /// `movement_budget` fails when a membership change moves more than this
+    /// fraction of the stored keys to a new primary (off when absent).
+    pub movement_budget: Option<f64>,
+    /// A bug variant to plant, or none.
+    pub bug: Option<KvBug>,
+}
+
+impl Default for ShardedKvParams {
+    fn default() -> Self {
+        ShardedKvParams {
+            placement: PlacementKind::Ring,
+            vnodes: 64,
+            weights: Vec::new(),
+            replicas: 3,
+            write_quorum: 2,
+            initial_nodes: None,
+            joins: Vec::new(),
+            leaves: Vec::new(),
+            durable: false,
+            sync_interval: Duration::from_millis(100),
+            client_timeout: Duration::from_millis(100),
+            retry_backoff: Duration::from_millis(20),
+            max_attempts: 20,
+            movement_budget: None,
+            bug: None,
+        }
+    }
+}
+
+impl ShardedKvParams {
+    /// Checks the parameters against the number of servers and builds the
+    /// membership versions.
+    pub fn topology(&self, doc: &str, servers: u32) -> Result<Topology, ParamError> {
+        let err = |key: &str, msg: String| ParamError::at_key(doc, key, msg);
+        if self.vnodes == 0 {
+            return Err(err("vnodes", "vnodes must be at least 1".into()));
+        }
+        if self.replicas == 0 {
+            return Err(err("replicas", "replicas must be at least 1".into()));
+        }
+        if self.write_quorum == 0 || self.write_quorum > self.replicas {
+            return Err(err(
+                "write_quorum",
+                format!(
+                    "write_quorum is {}, but it must be between 1 and replicas ({})",
+                    self.write_quorum, self.replicas
+                ),
+            ));
+        }
+        if let Some(w) = self.weights.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
+            return Err(err("weights", format!("weight {w} must be above zero")));
+        }
+        if self.weights.len() > servers as usize {
+            return Err(err(
+                "weights",
+                format!("{} weights for {servers} servers", self.weights.len()),
+            ));
+        }
+        let initial = self.initial_nodes.unwrap_or(servers);
+        if initial == 0 || initial > servers {
+            return Err(err(
+                "initial_nodes",
+                format!(
+                    "initial_nodes is {initial}, but it must be between 1 and the number of servers ({servers})"
+                ),
+            ));
+        }
+        for (key, list) in [
+            ("sync_interval", self.sync_interval),
+            ("client_timeout", self.client_timeout),
+            ("retry_backoff", self.retry_backoff),
+        ] {
+            if list.is_zero() {
+                return Err(err(key, format!("{key} must be above zero")));
+            }
+        }
+        if self.max_attempts == 0 {
+            return Err(err(
+                "max_attempts",
+                "max_attempts must be at least 1".into(),
+            ));
+        }
+        let mut changes = Vec::new();
+        for (key, list, join) in [
+            ("joins", &self.joins, true),
+            ("leaves", &self.leaves, false),
+        ] {
+            for c in list {
+                if c.node >= servers {
+                    return Err(err(
+                        key,
+                        format!(
+                            "node {} does not exist: this scenario has servers n0..n{}",
+                            c.node,
+                            servers - 1
+                        ),
+                    ));
+                }
+                let node = NodeId(c.node);
+                changes.push((
+                    c.at,
+                    if join {
+                        Change::Join(node)
+                    } else {
+                        Change::Leave(node)
+                    },
+                ));
+            }
+        }
+        let members: Vec<NodeId> = (0..initial).map(NodeId).collect();
+        Topology::new(
+            self.placement,
+            self.vnodes,
+            &self.weights,
+            self.replicas as usize,
+            &members,
+            &changes,
+        )
+        .map_err(|m| {
+            err(
+                if self.joins.is_empty() {
+                    "leaves"
+                } else {
+                    "joins"
+                },
+                m,
+            )
+        })
+    }
+}
+
+/// What every node of a run shares: parameters and membership versions.
+#[derive(Debug)]
+pub struct Shared {
+    /// Parameters.
+    pub params: ShardedKvParams,
+    /// Membership versions.
+    pub topology: Topology,
+}
+
+impl Shared {
+    /// Whether a bug is planted.
+    pub fn bug(&self, bug: KvBug) -> bool {
+        self.params.bug == Some(bug)
+    }
+}

@@ -1,0 +1,145 @@
+//! Membership over time: the initial members and the scheduled joins and
+//! leaves, numbered as versions, each with its placement built once.
+//!
+//! Version 0 is the initial membership; version `i` is the membership after
+//! the `i`-th change in time order. The schedule is part of the parameters,
+//! so every node can compute the placement of any version — what a node
+//! does *not* know is which version is current: it learns that from
+//! messages (see the module essay), which is where stale routing comes from.
+
+use super::hash::key_hash;
+use super::placement::{PlacementKind, Placer};
+use faultline_sim::NodeId;
+use std::time::Duration;
+
+/// What a version changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The initial membership.
+    Initial,
+    /// A node joined.
+    Join(NodeId),
+    /// A node left.
+    Leave(NodeId),
+}
+
+impl Change {
+    /// The node that joined or left.
+    pub fn node(self) -> Option<NodeId> {
+        match self {
+            Change::Initial => None,
+            Change::Join(n) | Change::Leave(n) => Some(n),
+        }
+    }
+}
+
+/// One membership version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Version {
+    /// When the change is announced (local time of the node that changes).
+    pub at: Duration,
+    /// What changed.
+    pub change: Change,
+    /// Members, sorted.
+    pub members: Vec<NodeId>,
+    /// The placement of this membership.
+    pub placer: Placer,
+}
+
+/// Every membership version of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Topology {
+    /// Versions in order; index = version number.
+    pub versions: Vec<Version>,
+    /// Replicas per key (R).
+    pub replicas: usize,
+}
+
+impl Topology {
+    /// Builds the versions from the initial members and the changes; an
+    /// impossible change (joining a member, leaving a non-member, leaving
+    /// the last member) is an error naming it.
+    pub fn new(
+        kind: PlacementKind,
+        vnodes: u32,
+        weights: &[f64],
+        replicas: usize,
+        initial: &[NodeId],
+        changes: &[(Duration, Change)],
+    ) -> Result<Topology, String> {
+        let mut members = initial.to_vec();
+        let mut versions = vec![Version {
+            at: Duration::ZERO,
+            change: Change::Initial,
+            members: members.clone(),
+            placer: Placer::new(kind, &members, vnodes, weights),
+        }];
+        let mut changes = changes.to_vec();
+        changes.sort_by_key(|(at, _)| *at); // stable: ties keep list order
+        for (at, change) in changes {
+            match change {
+                Change::Join(n) if members.contains(&n) => {
+                    return Err(format!("{n} cannot join at {at:?}: it is already a member"));
+                }
+                Change::Join(n) => members.push(n),
+                Change::Leave(n) if !members.contains(&n) => {
+                    return Err(format!("{n} cannot leave at {at:?}: it is not a member"));
+                }
+                Change::Leave(_) if members.len() == 1 => {
+                    return Err(format!("the last member cannot leave (at {at:?})"));
+                }
+                Change::Leave(n) => members.retain(|&m| m != n),
+                Change::Initial => unreachable!("only the first version is initial"),
+            }
+            members.sort_unstable();
+            versions.push(Version {
+                at,
+                change,
+                members: members.clone(),
+                placer: Placer::new(kind, &members, vnodes, weights),
+            });
+        }
+        Ok(Topology { versions, replicas })
+    }
+
+    /// The newest version number.
+    pub fn latest(&self) -> u32 {
+        (self.versions.len() - 1) as u32
+    }
+
+    /// Members of version `v`.
+    pub fn members(&self, v: u32) -> &[NodeId] {
+        &self.versions[v as usize].members
+    }
+
+    /// Whether `node` is a member of version `v`.
+    pub fn is_member(&self, v: u32, node: NodeId) -> bool {
+        self.members(v).binary_search(&node).is_ok()
+    }
+
+    /// The nodes a node must hear from to settle at version `v`: members of
+    /// `v - 1` and of `v`, except itself.
+    pub fn sources(&self, v: u32, me: NodeId) -> Vec<NodeId> {
+        let mut all = self.members(v).to_vec();
+        if v > 0 {
+            all.extend_from_slice(self.members(v - 1));
+        }
+        all.sort_unstable();
+        all.dedup();
+        all.retain(|&n| n != me);
+        all
+    }
+
+    /// The preference list of `key` at version `v`: R distinct members, the
+    /// primary first.
+    pub fn preference_list(&self, v: u32, key: &str) -> Vec<NodeId> {
+        self.versions[v as usize]
+            .placer
+            .preference_list(key_hash(key), self.replicas)
+    }
+
+    /// The placement of version `v`.
+    pub fn placer(&self, v: u32) -> &Placer {
+        &self.versions[v as usize].placer
+    }
+}
