@@ -140,6 +140,7 @@ fn with_workload(s: &Scenario, w: &WorkloadConfig) -> Scenario {
             toml::Value::String(format!("{per_minute}/min")),
         );
         clients.insert("keys".into(), toml::Value::Integer(w.keys.into()));
+        clients.insert("hot".into(), toml::Value::Integer(w.hot.into()));
         let mut mix = toml::Table::new();
         for (name, weight) in [
             ("get", w.mix.get),

@@ -219,6 +219,16 @@ mix = { get = 0 }
         "5:7: error: every weight of the operation mix is 0; expected at least one of get, put, append, cas above 0",
     ),
     (
+        "hot_share_above_100",
+        r#"name = "x"
+algorithm = "gossip"
+[clients]
+count = 2
+hot = 150
+"#,
+        "5:7: error: found hot = 150, expected a percentage from 0 to 100",
+    ),
+    (
         "unknown_client_field",
         r#"name = "x"
 algorithm = "gossip"
@@ -226,7 +236,7 @@ algorithm = "gossip"
 count = 2
 think = "1s"
 "#,
-        "5:1: error: unknown field `think`, expected one of `count`, `rate`, `keys`, `mix`, `max_ops`",
+        "5:1: error: unknown field `think`, expected one of `count`, `rate`, `keys`, `hot`, `mix`, `max_ops`",
     ),
     (
         "node_out_of_range",

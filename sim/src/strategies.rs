@@ -210,20 +210,29 @@ pub fn healed(
     schedule
 }
 
-/// Client workload shapes: think time, key count and operation mix.
+/// Client workload shapes: think time, key count, hot-key share and
+/// operation mix.
 pub fn workload() -> BoxedStrategy<WorkloadConfig> {
-    (1u64..100, 1u32..6, 0u32..4, 0u32..4, 0u32..3, 0u32..3)
-        .prop_map(|(think_ms, keys, get, put, append, cas)| WorkloadConfig {
-            think_time: Duration::from_millis(think_ms),
-            keys,
-            mix: OpMix {
-                get: get + 1,
-                put: put + 1,
-                append,
-                cas,
+    (
+        1u64..100,
+        1u32..6,
+        prop_oneof![Just(0u8), 0u8..=100],
+        (0u32..4, 0u32..4, 0u32..3, 0u32..3),
+    )
+        .prop_map(
+            |(think_ms, keys, hot, (get, put, append, cas))| WorkloadConfig {
+                think_time: Duration::from_millis(think_ms),
+                keys,
+                hot,
+                mix: OpMix {
+                    get: get + 1,
+                    put: put + 1,
+                    append,
+                    cas,
+                },
+                max_ops_per_client: None,
             },
-            max_ops_per_client: None,
-        })
+        )
         .boxed()
 }
 

@@ -53,6 +53,10 @@ pub struct WorkloadConfig {
     pub think_time: Duration,
     /// Number of distinct keys (`k0`, `k1`, ...).
     pub keys: u32,
+    /// Percentage (0 to 100) of operations that go to the hot key `k0`;
+    /// the rest are spread uniformly over all keys. 0 draws every key
+    /// uniformly and consumes no extra randomness.
+    pub hot: u8,
     /// Operation mix.
     pub mix: OpMix,
     /// Stop issuing after this many operations per client (`None`: never).
@@ -64,6 +68,7 @@ impl Default for WorkloadConfig {
         WorkloadConfig {
             think_time: Duration::from_millis(20),
             keys: 3,
+            hot: 0,
             mix: OpMix::default(),
             max_ops_per_client: None,
         }
@@ -75,6 +80,12 @@ impl WorkloadConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.keys == 0 {
             return Err("keys must be at least 1".into());
+        }
+        if self.hot > 100 {
+            return Err(format!(
+                "hot is a percentage: found {}, expected 0 to 100",
+                self.hot
+            ));
         }
         if self.mix.total() == 0 {
             return Err("the operation mix has no weight: give at least one of get/put/append/cas a weight above 0".into());
@@ -116,7 +127,12 @@ impl ClientLoad {
     /// The next operation of client `client`.
     pub fn next_input(&mut self, cfg: &WorkloadConfig, client: u32) -> KvInput {
         self.issued += 1;
-        let key = format!("k{}", self.rng.below(cfg.keys as u64));
+        let hot = cfg.hot > 0 && self.rng.below(100) < cfg.hot as u64;
+        let key = if hot {
+            "k0".to_string()
+        } else {
+            format!("k{}", self.rng.below(cfg.keys as u64))
+        };
         let value = format!("{client}.{}", self.issued);
         let mut pick = self.rng.below(cfg.mix.total());
         let mix = &cfg.mix;
@@ -153,5 +169,43 @@ impl ClientLoad {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share_of_k0(hot: u8) -> f64 {
+        let cfg = WorkloadConfig {
+            keys: 50,
+            hot,
+            ..WorkloadConfig::default()
+        };
+        let mut load = ClientLoad::new(7, 0);
+        let n = 10_000;
+        let hits = (0..n)
+            .filter(|_| load.next_input(&cfg, 0).key() == "k0")
+            .count();
+        hits as f64 / n as f64
+    }
+
+    #[test]
+    fn hot_share_aims_that_fraction_at_k0() {
+        // 80% hot plus 1/50 of the uniform remainder: 0.804.
+        let share = share_of_k0(80);
+        assert!((share - 0.804).abs() < 0.02, "k0 share {share}");
+        // Without a hot key, k0 gets its uniform 1/50.
+        let share = share_of_k0(0);
+        assert!((share - 0.02).abs() < 0.01, "k0 share {share}");
+    }
+
+    #[test]
+    fn hot_share_above_100_is_rejected() {
+        let cfg = WorkloadConfig {
+            hot: 101,
+            ..WorkloadConfig::default()
+        };
+        assert!(cfg.validate().unwrap_err().contains("percentage"));
     }
 }

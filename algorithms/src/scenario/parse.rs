@@ -263,6 +263,21 @@ fn client_section(
         Some(k) => k.get_ref().0,
         None => d.keys,
     };
+    let hot = match &c.hot {
+        Some(h) => match u8::try_from(*h.get_ref()) {
+            Ok(pct) if pct <= 100 => pct,
+            _ => {
+                return Err(cx.err(
+                    h.span(),
+                    format!(
+                        "found hot = {}, expected a percentage from 0 to 100",
+                        h.get_ref()
+                    ),
+                ));
+            }
+        },
+        None => d.hot,
+    };
     let mix = match &c.mix {
         Some(m) => {
             let r = m.get_ref();
@@ -288,6 +303,7 @@ fn client_section(
     let workload = WorkloadConfig {
         think_time: c.rate.as_ref().map_or(d.think_time, |r| r.get_ref().0),
         keys,
+        hot,
         mix,
         max_ops_per_client: c.max_ops,
     };

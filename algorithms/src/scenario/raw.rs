@@ -121,6 +121,8 @@ pub(crate) struct RawClients {
     #[serde(default)]
     pub keys: Option<Spanned<Count>>,
     #[serde(default)]
+    pub hot: Option<Spanned<i64>>,
+    #[serde(default)]
     pub mix: Option<Spanned<RawMix>>,
     #[serde(default)]
     pub max_ops: Option<u64>,
