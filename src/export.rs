@@ -104,8 +104,12 @@ fn us(t: SimTime) -> f64 {
 
 /// The Chrome trace event format: process 1 is the run; thread `i` is node
 /// `i` (servers, then clients) and one more thread, `network`, holds faults.
-/// Client operations and the time a node is down are `X` (complete) events;
-/// everything else is an `i` (instant) event. Times are microseconds.
+/// Client operations and the time a node is down are `X` (complete) events.
+/// Sends, deliveries and drops are zero-length `X` slices tied by a flow
+/// (`bind_id` = message id, `flow_out` at the send, `flow_in` where it
+/// arrived or was dropped), so the viewer draws each message as an arrow
+/// between the two nodes' tracks. Everything else is an `i` (instant)
+/// event. Times are microseconds.
 pub fn chrome(scenario: &Scenario, outcome: &Outcome, out: &mut dyn Write) -> anyhow::Result<()> {
     let h = outcome.handle.as_ref();
     let nodes = h.node_count() as u32;
@@ -140,6 +144,14 @@ pub fn chrome(scenario: &Scenario, outcome: &Outcome, out: &mut dyn Write) -> an
         json!({"ph": "X", "pid": 1, "tid": tid, "ts": us(from), "dur": us(to) - us(from),
                "name": name, "cat": cat, "args": args})
     };
+    // A zero-length slice at one end of a message's flow arrow.
+    let message_end =
+        |tid: u32, t: SimTime, name: String, cat: &str, msg: u64, out: bool, args: Value| {
+            let mut e = json!({"ph": "X", "pid": 1, "tid": tid, "ts": us(t), "dur": 0.0,
+            "name": name, "cat": cat, "bind_id": msg, "args": args});
+            e[if out { "flow_out" } else { "flow_in" }] = Value::Bool(true);
+            e
+        };
     let mut down_since: Vec<Option<SimTime>> = vec![None; nodes as usize];
     for record in h.records() {
         let t = record.time;
@@ -155,11 +167,13 @@ pub fn chrome(scenario: &Scenario, outcome: &Outcome, out: &mut dyn Write) -> an
                 duplicate_of,
             } => {
                 let payload = h.describe_message(*msg).unwrap_or_default();
-                events.push(instant(
+                events.push(message_end(
                     from.0,
                     t,
                     format!("send → {to}"),
                     "message",
+                    msg.0,
+                    true,
                     json!({
                     "msg": msg.0, "to": to.to_string(), "deliver_at_us": deliver_at.map(us),
                     "duplicate_of": duplicate_of.map(|m| m.0), "payload": payload}),
@@ -172,11 +186,13 @@ pub fn chrome(scenario: &Scenario, outcome: &Outcome, out: &mut dyn Write) -> an
                 sent_at,
             } => {
                 let payload = h.describe_message(*msg).unwrap_or_default();
-                events.push(instant(
+                events.push(message_end(
                     to.0,
                     t,
                     format!("recv ← {from}"),
                     "message",
+                    msg.0,
+                    false,
                     json!({
                     "msg": msg.0, "from": from.to_string(), "sent_at_us": us(*sent_at),
                     "latency_us": us(t) - us(*sent_at), "payload": payload}),
@@ -189,11 +205,13 @@ pub fn chrome(scenario: &Scenario, outcome: &Outcome, out: &mut dyn Write) -> an
                 reason,
                 ..
             } => {
-                events.push(instant(
+                events.push(message_end(
                     to.0,
                     t,
                     format!("drop {from} → {to} ({reason})"),
                     "drop",
+                    msg.0,
+                    false,
                     json!({"msg": msg.0}),
                 ));
             }

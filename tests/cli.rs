@@ -3,7 +3,7 @@
 mod common;
 
 use common::{assert_exit, faultline, faultline_in, field, root, scratch, stderr, stdout};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 const BASIC: &str = "scenarios/gossip/basic.toml";
@@ -186,6 +186,21 @@ fn export_chrome_has_one_named_track_per_node() {
             .filter(|e| e["ph"] != "M")
             .all(|e| e["ts"].is_f64() && e["pid"] == 1)
     );
+    // Every arrival or drop ends a flow that a send on the sender's track
+    // started, no later, under the same message id.
+    let sends: BTreeMap<u64, &serde_json::Value> = events
+        .iter()
+        .filter(|e| e["flow_out"] == true)
+        .map(|e| (e["bind_id"].as_u64().unwrap(), e))
+        .collect();
+    let ends: Vec<&serde_json::Value> = events.iter().filter(|e| e["flow_in"] == true).collect();
+    assert!(ends.iter().any(|e| e["cat"] == "drop"));
+    assert!(ends.len() > 100, "{} flow ends", ends.len());
+    for end in ends {
+        let send = sends[&end["bind_id"].as_u64().unwrap()];
+        assert!(send["ts"].as_f64() <= end["ts"].as_f64());
+        assert_eq!(end["ph"], "X");
+    }
     let run = faultline(&["run", "scenarios/gossip/crash-restart.toml"]);
     assert_eq!(
         v["otherData"]["fingerprint"].as_str().unwrap(),
