@@ -1,0 +1,383 @@
+//! Faults as written: node references checked against the node count,
+//! each fault's fields checked against its kind, and the nemesis section.
+
+use super::setup::{latency, probability};
+use super::*;
+
+pub(super) struct Nodes {
+    pub(super) servers: u32,
+    pub(super) clients: u32,
+}
+
+impl Nodes {
+    fn describe(&self) -> String {
+        let last_server = self.servers - 1;
+        match self.clients {
+            0 => format!("this scenario has servers n0..n{last_server} and no clients"),
+            c => format!(
+                "this scenario has servers n0..n{last_server} and clients n{}..n{}",
+                self.servers,
+                self.servers + c - 1
+            ),
+        }
+    }
+
+    fn check(
+        &self,
+        cx: &Ctx<'_>,
+        node: NodeRef,
+        span: Range<usize>,
+    ) -> Result<NodeId, ScenarioError> {
+        if node.0 >= self.servers + self.clients {
+            return Err(cx.err(
+                span,
+                format!("node {} does not exist: {}", node.0, self.describe()),
+            ));
+        }
+        Ok(NodeId(node.0))
+    }
+
+    fn list(&self, cx: &Ctx<'_>, v: &Spanned<NodeOrList>) -> Result<Vec<NodeId>, ScenarioError> {
+        match v.get_ref() {
+            NodeOrList::One(n) => Ok(vec![self.check(cx, *n, v.span())?]),
+            NodeOrList::Many(ns) => {
+                if ns.is_empty() {
+                    return Err(cx.err(v.span(), "found an empty list, expected at least one node"));
+                }
+                ns.iter()
+                    .map(|n| self.check(cx, *n.get_ref(), n.span()))
+                    .collect()
+            }
+        }
+    }
+
+    fn one(&self, cx: &Ctx<'_>, v: &Spanned<NodeOrList>) -> Result<NodeId, ScenarioError> {
+        match v.get_ref() {
+            NodeOrList::One(n) => self.check(cx, *n, v.span()),
+            NodeOrList::Many(_) => Err(cx.err(
+                v.span(),
+                "found a list, expected one node id (leave the field out to mean every node)",
+            )),
+        }
+    }
+}
+
+/// The fields each fault kind takes, beside `at`, `after_event` and `kind`.
+pub(crate) const FAULT_KINDS: [(&str, &[&str]); 11] = [
+    ("partition", &["groups"]),
+    ("partition_one_way", &["from", "to"]),
+    ("isolate", &["node"]),
+    ("heal", &[]),
+    ("crash", &["node"]),
+    ("restart", &["node"]),
+    ("clock_offset", &["node", "offset"]),
+    ("clock_drift", &["node", "ppm"]),
+    ("clock_step", &["node", "delta"]),
+    (
+        "link",
+        &["from", "to", "latency", "loss", "duplicate", "reorder"],
+    ),
+    ("drop_message", &["message"]),
+];
+
+pub(super) fn fault(
+    cx: &Ctx<'_>,
+    f: &Spanned<RawFault>,
+    nodes: &Nodes,
+    end: SimTime,
+) -> Result<ScheduledFault, ScenarioError> {
+    let r = f.get_ref();
+    let kind = r.kind.get_ref().as_str();
+    let Some(&(_, allowed)) = FAULT_KINDS.iter().find(|(k, _)| *k == kind) else {
+        let names: Vec<&str> = FAULT_KINDS.iter().map(|(k, _)| *k).collect();
+        return Err(cx.err(
+            r.kind.span(),
+            format!(
+                "unknown fault kind `{kind}`; expected one of: {}",
+                names.join(", ")
+            ),
+        ));
+    };
+    let present = [
+        ("node", r.node.as_ref().map(|v| v.span())),
+        ("groups", r.groups.as_ref().map(|v| v.span())),
+        ("from", r.from.as_ref().map(|v| v.span())),
+        ("to", r.to.as_ref().map(|v| v.span())),
+        ("offset", r.offset.as_ref().map(|v| v.span())),
+        ("ppm", r.ppm.as_ref().map(|v| v.span())),
+        ("delta", r.delta.as_ref().map(|v| v.span())),
+        ("latency", r.latency.as_ref().map(|v| v.span())),
+        ("loss", r.loss.as_ref().map(|v| v.span())),
+        ("duplicate", r.duplicate.as_ref().map(|v| v.span())),
+        ("reorder", r.reorder.as_ref().map(|v| v.span())),
+        ("message", r.message.as_ref().map(|v| v.span())),
+    ];
+    let takes = || {
+        let mut all = vec!["at", "after_event"];
+        all.extend_from_slice(allowed);
+        all.join(", ")
+    };
+    for (name, span) in &present {
+        if let Some(span) = span
+            && !allowed.contains(name)
+        {
+            return Err(cx.err(
+                span.clone(),
+                format!(
+                    "`{name}` does not apply to a `{kind}` fault; it takes: {}",
+                    takes()
+                ),
+            ));
+        }
+    }
+    let missing = |name: &str| {
+        cx.err(
+            r.kind.span(),
+            format!("a `{kind}` fault needs `{name}`; it takes: {}", takes()),
+        )
+    };
+    let node = || -> Result<NodeId, ScenarioError> {
+        let n = r.node.as_ref().ok_or_else(|| missing("node"))?;
+        nodes.check(cx, *n.get_ref(), n.span())
+    };
+    let fault = match kind {
+        "partition" => {
+            let groups = r.groups.as_ref().ok_or_else(|| missing("groups"))?;
+            let mut out: Vec<Vec<NodeId>> = Vec::new();
+            let mut seen = std::collections::BTreeSet::new();
+            for g in groups.get_ref() {
+                let mut side = Vec::new();
+                for n in g {
+                    let id = nodes.check(cx, *n.get_ref(), n.span())?;
+                    if !seen.insert(id) {
+                        return Err(cx.err(
+                            n.span(),
+                            format!("node {} is in two groups; expected each node on one side of the partition", id.0),
+                        ));
+                    }
+                    side.push(id);
+                }
+                out.push(side);
+            }
+            if out.iter().filter(|g| !g.is_empty()).count() < 2 {
+                return Err(cx.err(
+                    groups.span(),
+                    "a partition needs at least two non-empty groups, like [[0, 1], [2]]",
+                ));
+            }
+            Fault::Partition { groups: out }
+        }
+        "partition_one_way" => Fault::PartitionOneWay {
+            from: nodes.list(cx, r.from.as_ref().ok_or_else(|| missing("from"))?)?,
+            to: nodes.list(cx, r.to.as_ref().ok_or_else(|| missing("to"))?)?,
+        },
+        "isolate" => Fault::Isolate { node: node()? },
+        "heal" => Fault::Heal,
+        "crash" => Fault::Crash { node: node()? },
+        "restart" => Fault::Restart { node: node()? },
+        "clock_offset" => Fault::ClockOffset {
+            node: node()?,
+            offset: r
+                .offset
+                .as_ref()
+                .ok_or_else(|| missing("offset"))?
+                .get_ref()
+                .0,
+        },
+        "clock_drift" => {
+            let ppm = r.ppm.as_ref().ok_or_else(|| missing("ppm"))?;
+            if ppm.get_ref().abs() > MAX_DRIFT_PPM {
+                return Err(cx.err(
+                    ppm.span(),
+                    format!(
+                        "found a drift of {}ppm, expected between -{MAX_DRIFT_PPM} and {MAX_DRIFT_PPM}",
+                        ppm.get_ref()
+                    ),
+                ));
+            }
+            Fault::ClockDrift {
+                node: node()?,
+                ppm: *ppm.get_ref(),
+            }
+        }
+        "clock_step" => Fault::ClockStep {
+            node: node()?,
+            delta: r
+                .delta
+                .as_ref()
+                .ok_or_else(|| missing("delta"))?
+                .get_ref()
+                .0,
+        },
+        "link" => {
+            let prob = |name, p: &Option<Spanned<f64>>| -> Result<Option<f64>, ScenarioError> {
+                p.as_ref().map(|p| probability(cx, name, p)).transpose()
+            };
+            let change = LinkChange {
+                latency: r.latency.as_ref().map(|l| latency(cx, l)).transpose()?,
+                loss: prob("loss", &r.loss)?,
+                duplicate: prob("duplicate", &r.duplicate)?,
+                reorder: prob("reorder", &r.reorder)?,
+            };
+            if change == LinkChange::default() {
+                return Err(cx.err(
+                    r.kind.span(),
+                    "a `link` fault changes nothing; expected at least one of latency, loss, duplicate, reorder",
+                ));
+            }
+            Fault::Link {
+                from: r.from.as_ref().map(|v| nodes.one(cx, v)).transpose()?,
+                to: r.to.as_ref().map(|v| nodes.one(cx, v)).transpose()?,
+                change,
+            }
+        }
+        _ => Fault::DropMessage {
+            message: *r
+                .message
+                .as_ref()
+                .ok_or_else(|| missing("message"))?
+                .get_ref(),
+        },
+    };
+    let at = SimTime::from_duration(r.at.get_ref().0);
+    if at > end {
+        return Err(cx.err(
+            r.at.span(),
+            format!(
+                "found a fault at {at}, after the end of the run at {end}; expected a time from 0s to {end}"
+            ),
+        ));
+    }
+    Ok(ScheduledFault {
+        at,
+        after_event: r.after_event.as_ref().map(|a| *a.get_ref()),
+        fault,
+    })
+}
+
+pub(super) fn nemesis(
+    cx: &Ctx<'_>,
+    n: &Spanned<RawNemesis>,
+    servers: u32,
+    end: SimTime,
+) -> Result<NemesisConfig, ScenarioError> {
+    let r = n.get_ref();
+    let d = NemesisConfig::default();
+    let mut kinds = Vec::new();
+    for k in r.kinds.get_ref() {
+        let kind = NemesisKind::from_name(k.get_ref()).ok_or_else(|| {
+            cx.err(
+                k.span(),
+                format!(
+                    "unknown nemesis fault kind `{}`; expected one of: {}",
+                    k.get_ref(),
+                    NemesisKind::ALL.map(|k| k.name()).join(", ")
+                ),
+            )
+        })?;
+        if kind.needs_two_servers() && servers < 2 {
+            return Err(cx.err(
+                k.span(),
+                format!(
+                    "nemesis kind `{}` needs at least 2 servers, found {servers}",
+                    kind.name()
+                ),
+            ));
+        }
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.is_empty() {
+        return Err(cx.err(
+            r.kinds.span(),
+            format!(
+                "found no fault kinds; expected at least one of: {}",
+                NemesisKind::ALL.map(|k| k.name()).join(", ")
+            ),
+        ));
+    }
+    let dur = |v: &Option<Spanned<crate::scenario::raw::Dur>>, default: Duration| {
+        v.as_ref().map_or(default, |v| v.get_ref().0)
+    };
+    let start = SimTime::from_duration(dur(&r.start, Duration::ZERO));
+    let stop = match &r.stop {
+        Some(s) => SimTime::from_duration(s.get_ref().0),
+        None => end,
+    };
+    if let Some(s) = &r.stop
+        && stop > end
+    {
+        return Err(cx.err(
+            s.span(),
+            format!(
+                "found stop = {stop}, after the end of the run at {end}; expected at most {end}"
+            ),
+        ));
+    }
+    if start >= stop {
+        let span = r.start.as_ref().map_or(n.span(), |s| s.span());
+        return Err(cx.err(
+            span,
+            format!(
+                "the nemesis starts at {start} but stops at {stop}; expected start before stop"
+            ),
+        ));
+    }
+    let interval = dur(&r.interval, d.interval);
+    if interval.is_zero()
+        && let Some(i) = &r.interval
+    {
+        return Err(cx.err(
+            i.span(),
+            "found an interval of 0s, expected a mean gap above zero",
+        ));
+    }
+    let min_duration = dur(&r.min_duration, d.min_duration);
+    let max_duration = dur(&r.max_duration, d.max_duration);
+    if min_duration > max_duration {
+        let span = r
+            .min_duration
+            .as_ref()
+            .or(r.max_duration.as_ref())
+            .map_or(n.span(), |s| s.span());
+        return Err(cx.err(
+            span,
+            format!(
+                "min_duration {} is above max_duration {}; expected min_duration <= max_duration",
+                format_duration(min_duration),
+                format_duration(max_duration)
+            ),
+        ));
+    }
+    let max_drift_ppm = match &r.max_drift_ppm {
+        Some(p) if i64::from(p.get_ref().0) > MAX_DRIFT_PPM => {
+            return Err(cx.err(
+                p.span(),
+                format!(
+                    "found {}ppm, expected at most {MAX_DRIFT_PPM}",
+                    p.get_ref().0
+                ),
+            ));
+        }
+        Some(p) => i64::from(p.get_ref().0),
+        None => d.max_drift_ppm,
+    };
+    let loss = match &r.loss {
+        Some(p) => probability(cx, "loss", p)?,
+        None => d.loss,
+    };
+    Ok(NemesisConfig {
+        kinds,
+        start,
+        stop,
+        interval,
+        min_duration,
+        max_duration,
+        max_clock_offset: dur(&r.max_clock_offset, d.max_clock_offset),
+        max_clock_step: dur(&r.max_clock_step, d.max_clock_step),
+        max_drift_ppm,
+        loss,
+        swarm: r.swarm.unwrap_or(false),
+    })
+}

@@ -1,0 +1,282 @@
+//! From the file as written ([`super::raw`]) to a validated [`Scenario`].
+//!
+//! Syntax and type errors come from the TOML deserializer with the span of
+//! the offending key or value; everything that needs more than one value to
+//! judge (a node id against the node count, a fault time against the end,
+//! fields that do not belong to a fault's kind) is checked here, against
+//! the spans kept by [`toml::Spanned`].
+
+use super::nemesis::{NemesisConfig, NemesisKind};
+use super::raw::{
+    NodeOrList, NodeRef, RawClients, RawFault, RawLatency, RawNemesis, RawNetwork, RawScenario,
+};
+use super::replay::ReplayInfo;
+use super::{
+    Checks, DEFAULT_DURATION, DEFAULT_SEED, DEFAULT_SERVERS, Expectation, Scenario, ScenarioError,
+};
+use crate::registry::{AlgorithmInfo, algorithms, find};
+use faultline_sim::clock::MAX_DRIFT_PPM;
+use faultline_sim::network::check_probability;
+use faultline_sim::time::format_duration;
+use faultline_sim::{
+    Fault, LatencyDist, LinkChange, LinkConfig, NodeId, OpMix, ScheduledFault, SimTime, TraceMode,
+    WorkloadConfig,
+};
+use std::ops::Range;
+use std::time::Duration;
+use toml::Spanned;
+
+mod faults;
+mod setup;
+
+use faults::{Nodes, fault, nemesis};
+use setup::{client_section, network};
+
+/// Names the kernel itself may report as a violated invariant.
+const KERNEL_INVARIANTS: [&str; 1] = ["history_well_formed"];
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::at(self.file, self.text, Some(span), message)
+    }
+}
+
+pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let cx = Ctx { file, text };
+    let raw: RawScenario = toml::from_str(text)
+        .map_err(|e| ScenarioError::at(file, text, e.span(), e.message().trim_end().to_string()))?;
+
+    let Some(algorithm) = find(raw.algorithm.get_ref()) else {
+        let known: Vec<&str> = algorithms().iter().map(|a| a.info().name).collect();
+        return Err(cx.err(
+            raw.algorithm.span(),
+            format!(
+                "unknown algorithm `{}`; expected one of: {}",
+                raw.algorithm.get_ref(),
+                known.join(", ")
+            ),
+        ));
+    };
+    let info = algorithm.info();
+
+    let servers = match &raw.servers {
+        Some(s) if s.get_ref().0 == 0 => {
+            return Err(cx.err(s.span(), "found 0 servers, expected at least 1"));
+        }
+        Some(s) => s.get_ref().0,
+        None => DEFAULT_SERVERS,
+    };
+    let duration = match &raw.duration {
+        Some(d) if d.get_ref().0.is_zero() => {
+            return Err(cx.err(
+                d.span(),
+                "found a duration of 0s, expected a run longer than zero",
+            ));
+        }
+        Some(d) => d.get_ref().0,
+        None => DEFAULT_DURATION,
+    };
+    let end = SimTime::from_duration(duration);
+    let seed = raw.seed.as_ref().map_or(DEFAULT_SEED, |s| s.get_ref().0);
+    let link = match &raw.network {
+        Some(net) => network(&cx, net)?,
+        None => LinkConfig::default(),
+    };
+    let (clients, workload) = match &raw.clients {
+        Some(c) => client_section(&cx, c)?,
+        None => (0, WorkloadConfig::default()),
+    };
+    let nodes = Nodes { servers, clients };
+
+    let mut faults = Vec::with_capacity(raw.faults.len());
+    for f in &raw.faults {
+        faults.push(fault(&cx, f, &nodes, end)?);
+    }
+
+    let nemesis = match &raw.nemesis {
+        Some(n) => Some(nemesis(&cx, n, servers, end)?),
+        None => None,
+    };
+
+    let checks = checks(&cx, &raw, &info, clients, &faults, nemesis.as_ref(), end)?;
+    let expect = expectation(&cx, &raw, &info, &checks)?;
+    let replay = match &raw.replay {
+        Some(r) => Some(ReplayInfo::from_raw(cx.file, text, r)?),
+        None => None,
+    };
+    if replay.is_some() && nemesis.is_some() {
+        let span = raw.nemesis.as_ref().map(|n| n.span()).unwrap_or(0..0);
+        return Err(cx.err(
+            span,
+            "a replay file holds the concrete fault schedule in [[faults]]; expected no [nemesis] table",
+        ));
+    }
+
+    let scenario = Scenario {
+        file: file.to_string(),
+        text: text.to_string(),
+        name: raw.name.into_inner(),
+        description: raw.description.unwrap_or_default(),
+        lesson: raw.lesson,
+        algorithm,
+        servers,
+        clients,
+        duration,
+        seed,
+        link,
+        workload,
+        faults,
+        nemesis,
+        checks,
+        expect,
+        replay,
+    };
+    // The algorithm validates its own parameters when it builds a world;
+    // building one now makes a bad parameter a load-time error.
+    scenario.build(scenario.seed, TraceMode::Fingerprint)?;
+    Ok(scenario)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn checks(
+    cx: &Ctx<'_>,
+    raw: &RawScenario,
+    info: &AlgorithmInfo,
+    clients: u32,
+    faults: &[ScheduledFault],
+    nemesis: Option<&NemesisConfig>,
+    end: SimTime,
+) -> Result<Checks, ScenarioError> {
+    let Some(c) = &raw.checks else {
+        return Ok(Checks {
+            invariants: None,
+            stride: 1,
+            linearizability: false,
+            liveness: None,
+        });
+    };
+    let invariants = match &c.invariants {
+        Some(list) => {
+            let mut names = Vec::new();
+            for name in list {
+                if !info.invariants.iter().any(|i| i.name == name.get_ref()) {
+                    let known: Vec<&str> = info.invariants.iter().map(|i| i.name).collect();
+                    let known = if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    };
+                    return Err(cx.err(
+                        name.span(),
+                        format!(
+                            "unknown invariant `{}`; {} has: {known}",
+                            name.get_ref(),
+                            info.name
+                        ),
+                    ));
+                }
+                if !names.contains(name.get_ref()) {
+                    names.push(name.get_ref().clone());
+                }
+            }
+            Some(names)
+        }
+        None => None,
+    };
+    let linearizability = c.linearizability.as_ref().is_some_and(|l| *l.get_ref());
+    if let Some(l) = &c.linearizability
+        && *l.get_ref()
+        && clients == 0
+    {
+        return Err(cx.err(
+            l.span(),
+            "linearizability checks the clients' history, but this scenario has no clients; expected a [clients] section",
+        ));
+    }
+    let liveness = match &c.liveness {
+        Some(l) => {
+            let bound = l.get_ref().0;
+            if bound.is_zero() {
+                return Err(cx.err(
+                    l.span(),
+                    "found a liveness bound of 0s, expected a bound above zero",
+                ));
+            }
+            if clients == 0 {
+                return Err(cx.err(
+                    l.span(),
+                    "liveness is judged from client operations, but this scenario has no clients; expected a [clients] section",
+                ));
+            }
+            let last_fixed = faults.iter().map(|f| f.at).max().unwrap_or(SimTime::ZERO);
+            let last = nemesis.map_or(last_fixed, |n| last_fixed.max(n.stop));
+            if last + bound > end {
+                return Err(cx.err(
+                    l.span(),
+                    format!(
+                        "the liveness bound {} does not fit: the last fault can be at {last} and the run ends at {end}; \
+                         expected a bound of at most {} (or a longer run)",
+                        format_duration(bound),
+                        format_duration(end.saturating_since(last))
+                    ),
+                ));
+            }
+            Some(bound)
+        }
+        None => None,
+    };
+    Ok(Checks {
+        invariants,
+        stride: c.stride.unwrap_or(1),
+        linearizability,
+        liveness,
+    })
+}
+
+fn expectation(
+    cx: &Ctx<'_>,
+    raw: &RawScenario,
+    info: &AlgorithmInfo,
+    checks: &Checks,
+) -> Result<Expectation, ScenarioError> {
+    let Some(e) = &raw.expect else {
+        return Ok(Expectation::Pass);
+    };
+    let name = e.get_ref().as_str();
+    if name == "pass" {
+        return Ok(Expectation::Pass);
+    }
+    let known_invariant = info.invariants.iter().any(|i| i.name == name);
+    let checked = match &checks.invariants {
+        Some(list) => list.iter().any(|n| n == name),
+        None => known_invariant,
+    };
+    let ok = checked
+        || KERNEL_INVARIANTS.contains(&name)
+        || (name == "linearizability" && checks.linearizability)
+        || (name == "liveness" && checks.liveness.is_some());
+    if ok {
+        return Ok(Expectation::Failure(name.to_string()));
+    }
+    let why = if known_invariant {
+        format!("invariant `{name}` is not among the invariants selected in [checks]")
+    } else if name == "linearizability" {
+        "expect = \"linearizability\" needs `linearizability = true` in [checks]".to_string()
+    } else if name == "liveness" {
+        "expect = \"liveness\" needs a `liveness` bound in [checks]".to_string()
+    } else {
+        let mut names: Vec<&str> = vec!["pass"];
+        names.extend(info.invariants.iter().map(|i| i.name));
+        names.extend(["linearizability", "liveness"]);
+        format!(
+            "unknown outcome `{name}`; expected one of: {}",
+            names.join(", ")
+        )
+    };
+    Err(cx.err(e.span(), why))
+}
