@@ -13,6 +13,7 @@
 pub mod gossip;
 pub mod hashing;
 pub mod pingstorm;
+pub mod raft;
 pub mod registry;
 pub mod scenario;
 

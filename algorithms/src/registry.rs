@@ -94,6 +94,7 @@ pub trait Algorithm: Send + Sync {
 pub fn algorithms() -> Vec<&'static dyn Algorithm> {
     vec![
         &crate::gossip::Gossip,
+        &crate::raft::Raft,
         &crate::hashing::ShardedKv,
         &crate::pingstorm::PingStormAlgorithm,
     ]
