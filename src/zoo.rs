@@ -37,6 +37,10 @@ pub struct Row {
     pub caught: u64,
     /// Median number of seeds until the first catch (see [`median_wait`]).
     pub median_wait: Option<u64>,
+    /// Set when the sweep caught nothing but the scenario's own seed (outside
+    /// the sweep) does: a bug that needs the interleaving its scenario
+    /// writes down, or a rare seed.
+    pub own_seed: Option<u64>,
     /// Faults and events of the first catch, before and after minimising.
     pub shrunk: Option<Shrunk>,
 }
@@ -122,6 +126,7 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
                     seeds: 0,
                     caught: 0,
                     median_wait: None,
+                    own_seed: None,
                     shrunk: None,
                 });
                 continue;
@@ -140,7 +145,17 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
                 .iter()
                 .map(|r| r.matches(&scenario.expect))
                 .collect();
-            let first = reports.iter().find(|r| r.matches(&scenario.expect));
+            // A sweep that misses the bug still shows it at the scenario's own
+            // seed, when that lies outside the sweep and catches it there.
+            let own = if caught.contains(&true) || scenario.seed < args.seeds {
+                None
+            } else {
+                Some(scenario.run_seed(scenario.seed)?).filter(|r| r.matches(&scenario.expect))
+            };
+            let first = reports
+                .iter()
+                .find(|r| r.matches(&scenario.expect))
+                .or(own.as_ref());
             let shrunk = match first {
                 Some(report) => {
                     let m = scenario
@@ -189,6 +204,7 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
                 seeds: args.seeds,
                 caught: caught.iter().filter(|c| **c).count() as u64,
                 median_wait: median_wait(&caught),
+                own_seed: own.as_ref().map(|r| r.seed),
                 shrunk,
             });
         }
@@ -205,7 +221,9 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
              project's 2-core machine); rerun it after changing an algorithm.\n\n\
              For each variant, the scenario that plants it is swept over seeds\n\
              `0..{}` (its own faults and nemesis). **Caught** is the share of seeds whose\n\
-             outcome is the expected failure. **Median wait** is the median, over\n\
+             outcome is the expected failure; a bug that needs the exact\n\
+             interleaving its scenario writes down (or a rare seed) is caught by\n\
+             no seed of the sweep, and then its scenario's own seed is run. **Median wait** is the median, over\n\
              every starting seed that has a catch at or after it, of the number of\n\
              seeds a sweep from there runs up to and including its first catch.\n\
              **Shrunk** is the first catch minimised by `faultline check`'s shrinker\n\
@@ -219,7 +237,7 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
         w.flush()?;
         eprintln!("wrote {}", path.display());
     }
-    Ok(rows.iter().all(|r| r.caught > 0))
+    Ok(rows.iter().all(|r| r.caught > 0 || r.own_seed.is_some()))
 }
 
 /// Replaces the `name` and `description` of a scenario text, keeping its
@@ -245,10 +263,10 @@ fn markdown(rows: &[Row], seeds: u64) -> String {
          |---|---|---|---:|---:|---:|---:|---|---|\n",
     );
     for r in rows {
-        let caught = if r.seeds == 0 {
-            "no scenario".to_string()
-        } else {
-            format!("{}/{seeds}", r.caught)
+        let caught = match (r.seeds, r.own_seed) {
+            (0, _) => "no scenario".to_string(),
+            (_, Some(own)) => format!("{}/{seeds}, at its own seed {own}", r.caught),
+            _ => format!("{}/{seeds}", r.caught),
         };
         let wait = r.median_wait.map_or("-".to_string(), |w| w.to_string());
         let (faults, events, file) = match &r.shrunk {

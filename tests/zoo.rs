@@ -36,8 +36,10 @@ fn every_bug_variant_is_caught_and_its_minimised_catch_replays() {
             .lines()
             .find(|l| l.contains(&format!("| `{bug}` |")))
             .unwrap_or_else(|| panic!("no zoo row for {bug}:\n{table}"));
+        // Caught in the sweep, or (a written interleaving, a rare seed) at
+        // the scenario's own seed.
         assert!(
-            !row.contains("no scenario") && !row.contains("| 0/4 |"),
+            !row.contains("no scenario") && (!row.contains("| 0/4 |") || row.contains("own seed")),
             "{row}"
         );
         assert!(text.contains(row), "the table is printed too");
