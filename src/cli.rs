@@ -33,6 +33,18 @@ pub enum Command {
     /// Sweep every bug variant's scenario, minimise the first catch, and
     /// write the bug zoo table.
     Zoo(ZooArgs),
+    /// Open the lab, the desktop GUI (docs/gui.md).
+    Gui(GuiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GuiArgs {
+    /// The scenario (or replay) file (default: the last one opened, else
+    /// scenarios/gossip/basic.toml).
+    pub scenario: Option<PathBuf>,
+    /// The seed (default: the scenario's `seed`).
+    #[arg(long, value_parser = crate::args::parse_seed_arg)]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,13 @@ fn main() -> ExitCode {
         Command::MergeSummaries(a) => merge::merge(a),
         Command::CheckHistory(a) => history::check_history(a),
         Command::Zoo(a) => zoo::zoo(a),
+        Command::Gui(a) => faultline_gui::run(faultline_gui::LaunchOptions {
+            scenario: a.scenario,
+            seed: a.seed,
+            scenarios_dir: None,
+        })
+        .map(|()| true)
+        .map_err(anyhow::Error::msg),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

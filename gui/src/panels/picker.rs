@@ -1,0 +1,235 @@
+//! The scenario picker: every file under the scenarios folder with its name
+//! and description, a path field for any other file, the seed, and reload.
+//! A bad scenario shows its error (file, line, column) here; the lab keeps
+//! running whatever was open before.
+
+use crate::command::Command;
+use crate::theme;
+use eframe::egui::{self, RichText};
+use faultline_algorithms::scenario::{Scenario, parse_seed};
+use std::path::{Path, PathBuf};
+
+/// One file of the scenarios folder.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The file.
+    pub path: PathBuf,
+    /// Shown name: the path under the folder.
+    pub shown: String,
+    /// The scenario's title, or the error that keeps it from loading.
+    pub title: Result<String, String>,
+    /// Its description.
+    pub description: String,
+}
+
+/// The picker panel.
+#[derive(Debug, Default)]
+pub struct ScenarioPicker {
+    /// The folder listed.
+    pub dir: PathBuf,
+    /// Its scenarios, sorted.
+    pub entries: Vec<Entry>,
+    /// The path field.
+    pub path_text: String,
+    /// The seed field (empty: the scenario's own seed).
+    pub seed_text: String,
+    scanned: bool,
+}
+
+impl ScenarioPicker {
+    /// A picker over `dir`.
+    pub fn new(dir: PathBuf) -> Self {
+        ScenarioPicker {
+            dir,
+            ..ScenarioPicker::default()
+        }
+    }
+
+    /// Lists the folder again.
+    pub fn rescan(&mut self) {
+        self.entries = scenario_files(&self.dir)
+            .into_iter()
+            .map(|path| {
+                let shown = path
+                    .strip_prefix(&self.dir)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                let (title, description) = match Scenario::load(&path) {
+                    Ok(s) => (Ok(s.name), s.description),
+                    Err(e) => (Err(e.to_string()), String::new()),
+                };
+                Entry {
+                    path,
+                    shown,
+                    title,
+                    description,
+                }
+            })
+            .collect();
+        self.scanned = true;
+    }
+
+    /// The seed field's value: `Ok(None)` when empty.
+    pub fn seed(&self) -> Result<Option<u64>, String> {
+        let t = self.seed_text.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        parse_seed(t).map(Some)
+    }
+
+    /// Draws the panel. `current` is the open file; `error` the last
+    /// failure to open one.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        current: Option<&Path>,
+        error: Option<&str>,
+        out: &mut Vec<Command>,
+    ) {
+        if !self.scanned {
+            self.rescan();
+        }
+        ui.heading("Scenarios");
+        if let Some(error) = error {
+            egui::Frame::new()
+                .fill(theme::VIOLATION_BG)
+                .inner_margin(6.0)
+                .corner_radius(4.0)
+                .show(ui, |ui| {
+                    ui.label(
+                        RichText::new("Cannot open the scenario")
+                            .strong()
+                            .color(theme::RED),
+                    );
+                    ui.label(RichText::new(error).monospace());
+                });
+        }
+        let seed = self.seed();
+        ui.horizontal(|ui| {
+            let label = ui.label("Seed");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.seed_text)
+                    .hint_text("scenario's")
+                    .desired_width(90.0),
+            )
+            .labelled_by(label.id);
+            if ui
+                .add_enabled(
+                    current.is_some() && seed.is_ok(),
+                    egui::Button::new("Reload"),
+                )
+                .on_hover_text("Open the scenario again from disk with this seed (Ctrl+R)")
+                .clicked()
+            {
+                out.push(Command::Reload {
+                    seed: seed.clone().unwrap_or(None),
+                });
+            }
+        });
+        if let Err(e) = &seed {
+            ui.colored_label(theme::RED, e);
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label("File");
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.path_text)
+                        .hint_text("path/to/scenario.toml")
+                        .desired_width(ui.available_width() - 60.0),
+                )
+                .labelled_by(label.id);
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button("Open").clicked() || enter) && !self.path_text.trim().is_empty() {
+                out.push(Command::Open {
+                    path: PathBuf::from(self.path_text.trim()),
+                    seed: seed.clone().unwrap_or(None),
+                });
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(format!("in {}", self.dir.display()))
+                    .small()
+                    .weak(),
+            );
+            if ui.small_button("Rescan").clicked() {
+                self.rescan();
+            }
+        });
+        ui.separator();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            if self.entries.is_empty() {
+                ui.label("No scenario files found.");
+            }
+            let mut folder = String::new();
+            for entry in &self.entries {
+                let this_folder = Path::new(&entry.shown)
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                if this_folder != folder {
+                    folder = this_folder;
+                    ui.add_space(4.0);
+                    ui.label(RichText::new(&folder).strong());
+                }
+                let selected = current.is_some_and(|c| same_file(c, &entry.path));
+                let title = match &entry.title {
+                    Ok(t) => t.clone(),
+                    Err(_) => "invalid scenario".to_string(),
+                };
+                let file = Path::new(&entry.shown)
+                    .file_name()
+                    .map(|f| f.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                let text = RichText::new(format!("{title}\n{file}"));
+                let text = if entry.title.is_err() {
+                    text.color(theme::RED)
+                } else {
+                    text
+                };
+                let response = ui.selectable_label(selected, text);
+                let response = match &entry.title {
+                    Ok(_) if !entry.description.is_empty() => {
+                        response.on_hover_text(entry.description.clone())
+                    }
+                    Err(e) => response.on_hover_text(e.clone()),
+                    _ => response,
+                };
+                if response.clicked() {
+                    self.path_text = entry.path.display().to_string();
+                    out.push(Command::Open {
+                        path: entry.path.clone(),
+                        seed: seed.clone().unwrap_or(None),
+                    });
+                }
+            }
+        });
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// Every `.toml` file under `dir`, sorted.
+pub fn scenario_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
