@@ -110,16 +110,12 @@ impl Server {
 
     pub(super) fn on_round_acked(&mut self, ctx: &mut SCtx<'_, '_>) {
         if self.params.read_mode == ReadMode::Lease {
-            let now = ctx.now();
             let confirmed = self.majority_round();
-            let start = if self.params.has(RaftBug::LeaseIgnoresDrift) {
-                Some(now)
-            } else {
-                self.round_sent
-                    .iter()
-                    .find(|(r, _)| *r == confirmed)
-                    .map(|(_, t)| *t)
-            };
+            let start = self
+                .round_sent
+                .iter()
+                .find(|(r, _)| *r == confirmed)
+                .map(|(_, t)| *t);
             if let Some(start) = start
                 && confirmed > 0
             {
