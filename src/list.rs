@@ -2,8 +2,7 @@
 
 use crate::cli::ListArgs;
 use faultline_algorithms::algorithms;
-use faultline_algorithms::scenario::Scenario;
-use std::path::{Path, PathBuf};
+use faultline_algorithms::scenario::{Scenario, scenario_files};
 
 pub fn list(args: ListArgs) -> anyhow::Result<bool> {
     println!("Algorithms");
@@ -73,25 +72,4 @@ fn first_sentence(text: &str) -> String {
         Some(i) => line[..=i].to_string(),
         None => line,
     }
-}
-
-/// Every `.toml` file under `dir`, sorted.
-pub fn scenario_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "toml") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }

@@ -9,11 +9,11 @@
 //! planted bug must be shown caught.
 
 use crate::cli::ZooArgs;
-use crate::list::scenario_files;
 use crate::run::create;
 use anyhow::Context;
 use faultline_algorithms::algorithms;
 use faultline_algorithms::scenario::replay::replay_text;
+use faultline_algorithms::scenario::scenario_files;
 use faultline_algorithms::scenario::{Expectation, Scenario};
 use rayon::prelude::*;
 use std::io::Write;

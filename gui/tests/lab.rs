@@ -91,6 +91,10 @@ fn the_picker_lists_scenarios_and_opens_one_with_a_seed() {
     h.get_by_label("Seed").focus();
     h.get_by_label("Seed").type_text("7");
     h.run();
+    // The list is longer than the panel: scroll the entry into view first,
+    // as a student would.
+    h.get_by_label_contains("crash-restart.toml").scroll_to_me();
+    h.run();
     h.get_by_label_contains("crash-restart.toml").click();
     h.run();
     let s = h.state().session.as_ref().expect("opened");

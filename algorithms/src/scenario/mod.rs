@@ -43,7 +43,7 @@ use crate::registry::Algorithm;
 use faultline_sim::{
     FaultSchedule, LinkConfig, SimHandle, SimTime, TraceMode, WorkloadConfig, WorldConfig,
 };
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The outcome a scenario's author expects.
@@ -205,6 +205,29 @@ impl Scenario {
     pub fn build(&self, seed: u64, trace: TraceMode) -> Result<Box<dyn SimHandle>, ScenarioError> {
         self.build_with(self.world_config(seed, trace))
     }
+}
+
+/// Every `.toml` file under `dir` and its subfolders, sorted: the scenario
+/// and replay files that `faultline list`, the zoo and the lab's picker
+/// show. An unreadable folder is skipped.
+pub fn scenario_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 #[cfg(test)]

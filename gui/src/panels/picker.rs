@@ -6,7 +6,7 @@
 use crate::command::Command;
 use crate::theme;
 use eframe::egui::{self, RichText};
-use faultline_algorithms::scenario::{Scenario, parse_seed};
+use faultline_algorithms::scenario::{Scenario, parse_seed, scenario_files};
 use std::path::{Path, PathBuf};
 
 /// One file of the scenarios folder.
@@ -211,25 +211,4 @@ impl ScenarioPicker {
 
 fn same_file(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
-}
-
-/// Every `.toml` file under `dir`, sorted.
-pub fn scenario_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "toml") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
