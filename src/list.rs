@@ -12,15 +12,33 @@ pub fn list(args: ListArgs) -> anyhow::Result<bool> {
         println!("  {} — {}", info.name, info.summary);
         if !info.params.is_empty() {
             println!("    parameters ([params]):");
+            let name_width = info.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
+            let default_width = info
+                .params
+                .iter()
+                .map(|p| p.default.len())
+                .max()
+                .unwrap_or(0);
             for p in &info.params {
-                println!("      {:<18} default {:<10} {}", p.name, p.default, p.doc);
+                println!(
+                    "      {:<name_width$} default {:<default_width$} {}",
+                    p.name, p.default, p.doc
+                );
             }
         }
         if !info.bugs.is_empty() {
             println!("    bug variants (params.bug):");
+            // Columns as wide as this algorithm's longest name and check.
+            let name_width = info.bugs.iter().map(|b| b.name.len()).max().unwrap_or(0);
+            let check_width = info
+                .bugs
+                .iter()
+                .map(|b| b.caught_by.len())
+                .max()
+                .unwrap_or(0);
             for b in &info.bugs {
                 println!(
-                    "      {:<18} caught by {:<22} {}",
+                    "      {:<name_width$} caught by {:<check_width$} {}",
                     b.name, b.caught_by, b.doc
                 );
             }
@@ -29,8 +47,14 @@ pub fn list(args: ListArgs) -> anyhow::Result<bool> {
             println!("    invariants: none");
         } else {
             println!("    invariants:");
+            let name_width = info
+                .invariants
+                .iter()
+                .map(|i| i.name.len())
+                .max()
+                .unwrap_or(0);
             for i in &info.invariants {
-                println!("      {:<22} {}", i.name, i.doc);
+                println!("      {:<name_width$} {}", i.name, i.doc);
             }
         }
     }
