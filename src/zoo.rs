@@ -83,15 +83,6 @@ pub fn median_wait(caught: &[bool]) -> Option<u64> {
     Some(waits[(waits.len() - 1) / 2])
 }
 
-fn bug_of(scenario: &Scenario) -> Option<String> {
-    let table: toml::Table = scenario.text.parse().ok()?;
-    table
-        .get("params")?
-        .get("bug")?
-        .as_str()
-        .map(str::to_string)
-}
-
 pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
     let started = Instant::now();
     let out_dir = args.save.clone();
@@ -114,7 +105,7 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
         let info = algorithm.info();
         for bug in &info.bugs {
             let scenario = scenarios.iter().find(|s| {
-                s.algorithm_name() == info.name && bug_of(s).as_deref() == Some(bug.name)
+                s.algorithm_name() == info.name && s.planted_bug().as_deref() == Some(bug.name)
             });
             let Some(scenario) = scenario else {
                 eprintln!("{} / {}: no bug scenario found", info.name, bug.name);

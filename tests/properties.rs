@@ -24,7 +24,7 @@ mod common;
 
 use common::{assert_exit, faultline, scratch, stdout};
 use faultline_algorithms::scenario::replay::replay_text;
-use faultline_algorithms::scenario::{Expectation, NemesisKind, Scenario};
+use faultline_algorithms::scenario::{Expectation, NemesisKind, Scenario, scenario_files};
 use faultline_sim::strategies::{self, FaultKinds};
 use faultline_sim::{FaultSchedule, SimTime, WorkloadConfig};
 use proptest::prelude::Strategy;
@@ -36,48 +36,19 @@ const SHORT: usize = 4;
 
 fn bug_scenarios() -> Vec<Scenario> {
     let root = common::root().join("scenarios");
-    let mut out = Vec::new();
-    let mut stack = vec![root.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                if path != root.join("bugs") {
-                    stack.push(path);
-                }
-            } else if path.extension().is_some_and(|e| e == "toml") {
-                let s = Scenario::load(&path).unwrap();
-                if s.replay.is_none()
-                    && matches!(s.expect, Expectation::Failure(_))
-                    && param_bug(&s).is_some()
-                {
-                    out.push(s);
-                }
-            }
-        }
-    }
-    out.sort_by(|a, b| a.file.cmp(&b.file));
+    // The zoo's saved catches are replays, not settings.
+    let out: Vec<Scenario> = scenario_files(&root)
+        .into_iter()
+        .filter(|path| !path.starts_with(root.join("bugs")))
+        .map(|path| Scenario::load(&path).unwrap())
+        .filter(|s| {
+            s.replay.is_none()
+                && matches!(s.expect, Expectation::Failure(_))
+                && s.planted_bug().is_some()
+        })
+        .collect();
     assert!(!out.is_empty(), "no bug scenarios found");
     out
-}
-
-fn param_bug(s: &Scenario) -> Option<String> {
-    let table: toml::Table = s.text.parse().ok()?;
-    table
-        .get("params")?
-        .get("bug")?
-        .as_str()
-        .map(str::to_string)
-}
-
-/// The same scenario with the bug switched off and `pass` expected.
-fn without_bug(s: &Scenario) -> Scenario {
-    let mut table: toml::Table = s.text.parse().unwrap();
-    if let Some(toml::Value::Table(params)) = table.get_mut("params") {
-        params.remove("bug");
-    }
-    table.insert("expect".into(), toml::Value::String("pass".into()));
-    Scenario::parse(&s.file, &toml::to_string(&table).unwrap()).unwrap()
 }
 
 /// The fault kinds a scenario is about: its nemesis's, or every kind.
@@ -161,7 +132,7 @@ fn with_workload(s: &Scenario, w: &WorkloadConfig) -> Scenario {
 #[test]
 fn correct_algorithms_keep_every_check_under_generated_schedules() {
     for bugged in bug_scenarios() {
-        let s = without_bug(&bugged);
+        let s = bugged.without_bug().unwrap();
         let heal_at = at_fraction(s.duration, 1, 2);
         let schedules =
             strategies::schedule(s.servers, at_fraction(s.duration, 2, 5), 6, kinds(&s));

@@ -7,18 +7,7 @@
 mod common;
 
 use common::{faultline, root, stderr, stdout};
-use std::path::{Path, PathBuf};
-
-fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            scenario_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            out.push(path);
-        }
-    }
-}
+use faultline_algorithms::scenario::scenario_files;
 
 fn run(scenario: &str) -> serde_json::Value {
     let out = faultline(&["run", scenario, "--format", "json"]);
@@ -111,9 +100,7 @@ fn divergence_is_located_at_the_first_differing_event() {
 
 #[test]
 fn shipped_scenarios_are_deterministic_and_give_their_expected_outcome() {
-    let mut files = Vec::new();
-    scenario_files(&root().join("scenarios"), &mut files);
-    files.sort();
+    let files = scenario_files(&root().join("scenarios"));
     assert!(files.len() >= 6, "{files:?}");
     // Runs in parallel across scenarios; each scenario's two runs are
     // separate processes.

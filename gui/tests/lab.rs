@@ -407,22 +407,29 @@ fn save_as_scenario_replays_to_the_same_fingerprint() {
     assert_eq!(report.fingerprint, lab_fingerprint);
 }
 
-#[test]
-fn a_violation_stops_the_run_and_the_checks_panel_jumps_to_it() {
+/// A lab with `file` open, played at Max speed by clicking until it stops
+/// (or `frames` frames have passed).
+fn played_flat_out(file: &Path, frames: u32) -> Harness<'static, LabApp> {
     let mut app = LabApp::new(Settings::default(), repo().join("scenarios"));
-    app.open(&scenario("bugs/gossip-volatile-store.toml"), None);
+    app.open(file, None);
     let mut h = harness(app);
     h.run();
     h.get_by_label("Max").click();
     h.run();
     h.get_by_label("▶ Play").click();
-    for _ in 0..200 {
+    for _ in 0..frames {
         h.step();
         if !h.state().playing {
             break;
         }
     }
     h.run();
+    h
+}
+
+#[test]
+fn a_violation_stops_the_run_and_the_checks_panel_jumps_to_it() {
+    let mut h = played_flat_out(&scenario("bugs/gossip-volatile-store.toml"), 200);
     let s = h.state().session.as_ref().unwrap();
     let RunStatus::Violated(v) = s.handle.status() else {
         panic!("the run stops on the violation: {:?}", s.handle.status());
@@ -477,20 +484,7 @@ fn the_bug_zoo_catches_replay_exactly_in_the_lab() {
             .unwrap()
             .replay
             .expect("a replay file");
-        let mut app = LabApp::new(Settings::default(), repo().join("scenarios"));
-        app.open(&file, None);
-        let mut h = harness(app);
-        h.run();
-        h.get_by_label("Max").click();
-        h.run();
-        h.get_by_label("▶ Play").click();
-        for _ in 0..5_000 {
-            h.step();
-            if !h.state().playing {
-                break;
-            }
-        }
-        h.run();
+        let h = played_flat_out(&file, 5_000);
         let s = h.state().session.as_ref().unwrap();
         match s.handle.status() {
             RunStatus::Violated(v) => {

@@ -107,6 +107,17 @@ fn new_leader(w: &mut World<RaftNode>, above: Term, among: &[NodeId]) -> (NodeId
     leader(w).expect("just found")
 }
 
+/// Steps until a first leader is elected and its no-op is applied on
+/// every server: the quiet start both scripts build on.
+fn settled_first_leader(w: &mut World<RaftNode>, all: &[NodeId]) -> (NodeId, Term) {
+    let (first, t0) = new_leader(w, 0, all);
+    step_until(w, "the first no-op applied everywhere", |w| {
+        all.iter()
+            .all(|&id| server(w, id).is_some_and(|s| s.last_applied() >= 1))
+    });
+    (first, t0)
+}
+
 fn inject(w: &mut World<RaftNode>, fault: Fault) {
     w.inject(fault).expect("a valid fault");
 }
@@ -119,13 +130,7 @@ fn inject(w: &mut World<RaftNode>, fault: Fault) {
 fn play(s: &Scenario, seed: u64, bug: Option<RaftBug>) -> World<RaftNode> {
     let mut w = scripted_world(s, seed, bug);
     let all: Vec<NodeId> = (0..SERVERS).map(NodeId).collect();
-
-    // A first leader, its no-op committed everywhere.
-    let (first, t0) = new_leader(&mut w, 0, &all);
-    step_until(&mut w, "the first no-op applied everywhere", |w| {
-        all.iter()
-            .all(|&id| server(w, id).is_some_and(|s| s.last_applied() >= 1))
-    });
+    let (first, t0) = settled_first_leader(&mut w, &all);
 
     // (a) `first` crashes; `x` wins the next term, and its entry at index 2
     // (its no-op) reaches only `y`: the network is cut right after `x` is
@@ -243,11 +248,7 @@ fn figure_8_is_harmless_with_the_correct_commit_rule() {
 fn double_vote(s: &Scenario, seed: u64, bug: Option<RaftBug>) -> World<RaftNode> {
     let mut w = scripted_world(s, seed, bug);
     let all: Vec<NodeId> = (0..SERVERS).map(NodeId).collect();
-    let (first, t0) = new_leader(&mut w, 0, &all);
-    step_until(&mut w, "the first no-op applied everywhere", |w| {
-        all.iter()
-            .all(|&id| server(w, id).is_some_and(|s| s.last_applied() >= 1))
-    });
+    let (first, t0) = settled_first_leader(&mut w, &all);
 
     // The leader crashes; the moment the first candidate `a` asks for votes
     // in term t0 + 1, the network is cut so that only `x` and `s` hear it,

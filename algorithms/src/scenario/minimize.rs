@@ -53,6 +53,32 @@ impl Minimized {
 }
 
 impl Scenario {
+    /// The bug variant this file plants (`[params] bug`), if any.
+    pub fn planted_bug(&self) -> Option<String> {
+        let table: toml::Table = self.text.parse().ok()?;
+        table
+            .get("params")?
+            .get("bug")?
+            .as_str()
+            .map(str::to_string)
+    }
+
+    /// This scenario with its planted bug removed and `pass` expected: the
+    /// correct algorithm in the same setting, as the property harness and
+    /// the bug sweeps compare it.
+    pub fn without_bug(&self) -> Result<Scenario, String> {
+        let mut table: toml::Table = self.text.parse().map_err(|e: toml::de::Error| {
+            format!("cannot re-read the scenario: {}", e.message())
+        })?;
+        if let Some(toml::Value::Table(params)) = table.get_mut("params") {
+            params.remove("bug");
+        }
+        table.insert("expect".into(), toml::Value::String("pass".into()));
+        let text =
+            toml::to_string(&table).map_err(|e| format!("cannot write the scenario: {e}"))?;
+        Scenario::parse(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
+    }
+
     /// This scenario with another fault schedule, duration and per-client
     /// operation bound, and no nemesis, as a parsed file. A liveness bound
     /// that no longer fits the shorter run is dropped: a run cut short at a
