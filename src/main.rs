@@ -19,6 +19,22 @@ use cli::{Cli, Command};
 use faultline_algorithms::scenario::ScenarioError;
 use std::process::ExitCode;
 
+/// Opens the lab. A scenario named on the command line is bad input like
+/// any other argument: it is checked before a window is asked for, so a
+/// typo is reported as such even where there is no display.
+fn gui(a: cli::GuiArgs) -> anyhow::Result<bool> {
+    if let Some(path) = &a.scenario {
+        faultline_algorithms::scenario::Scenario::load(path)?;
+    }
+    faultline_gui::run(faultline_gui::LaunchOptions {
+        scenario: a.scenario,
+        seed: a.seed,
+        scenarios_dir: None,
+    })
+    .map(|()| true)
+    .map_err(anyhow::Error::msg)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -30,13 +46,7 @@ fn main() -> ExitCode {
         Command::MergeSummaries(a) => merge::merge(a),
         Command::CheckHistory(a) => history::check_history(a),
         Command::Zoo(a) => zoo::zoo(a),
-        Command::Gui(a) => faultline_gui::run(faultline_gui::LaunchOptions {
-            scenario: a.scenario,
-            seed: a.seed,
-            scenarios_dir: None,
-        })
-        .map(|()| true)
-        .map_err(anyhow::Error::msg),
+        Command::Gui(a) => gui(a),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -535,6 +535,7 @@ fn every_command_that_reads_a_scenario_reports_the_same_error() {
         vec!["check", "bad.toml", "--seeds", "0..3"],
         vec!["replay", "bad.toml"],
         vec!["export", "bad.toml", "--format", "jsonl"],
+        vec!["gui", "bad.toml"],
     ] {
         let out = faultline_in(&dir, &args);
         assert_exit(&out, 2);
