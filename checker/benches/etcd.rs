@@ -11,10 +11,7 @@ use std::time::{Duration, Instant};
 use faultline_checker::{Budget, Verdict, check_history_file};
 
 fn main() {
-    let directory = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/testdata/linearizability"
-    ));
+    let directory = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data"));
     let mut verdicts: BTreeMap<String, usize> = BTreeMap::new();
     let mut slowest = (String::new(), Duration::ZERO);
     let mut total = Duration::ZERO;

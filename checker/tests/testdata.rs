@@ -9,10 +9,7 @@ use std::path::{Path, PathBuf};
 use faultline_checker::{Budget, Verdict, check_history_file};
 
 fn testdata() -> PathBuf {
-    let directory = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/testdata/linearizability"
-    ));
+    let directory = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data"));
     assert!(
         directory.join("README.md").is_file(),
         "the linearizability test data is missing: expected {}/README.md",
