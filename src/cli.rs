@@ -186,7 +186,7 @@ pub struct MergeArgs {
 pub struct CheckHistoryArgs {
     /// The history: Faultline JSON lines, a Jepsen etcd log or an EDN key-value history.
     pub file: PathBuf,
-    /// The model: register, cas-register or kv.
+    /// The model: register, cas-register, kv or consensus.
     #[arg(long)]
     pub model: String,
     /// Give up (verdict unknown) after this many search steps.

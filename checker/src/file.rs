@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use crate::formats::{self, Format, FormatError};
 use crate::history::{History, KvInput, KvOutput, RegisterInput, RegisterOutput};
 use crate::model::Model;
-use crate::models::{CasRegister, KvModel, Register};
+use crate::models::{CasRegister, ConsensusModel, KvModel, Register};
 use crate::result::CheckResult;
 use crate::search::{Budget, check};
 
@@ -23,11 +23,19 @@ pub enum ModelName {
     CasRegister,
     /// `kv`: [`KvModel`], get, put, append and cas per key.
     Kv,
+    /// `consensus`: [`ConsensusModel`], propose a value and learn the
+    /// decided one.
+    Consensus,
 }
 
 impl ModelName {
     /// Every model, in the order help texts list them.
-    pub const ALL: [ModelName; 3] = [ModelName::Register, ModelName::CasRegister, ModelName::Kv];
+    pub const ALL: [ModelName; 4] = [
+        ModelName::Register,
+        ModelName::CasRegister,
+        ModelName::Kv,
+        ModelName::Consensus,
+    ];
 
     /// The CLI name.
     pub fn name(self) -> &'static str {
@@ -35,6 +43,7 @@ impl ModelName {
             ModelName::Register => "register",
             ModelName::CasRegister => "cas-register",
             ModelName::Kv => "kv",
+            ModelName::Consensus => "consensus",
         }
     }
 
@@ -43,6 +52,7 @@ impl ModelName {
         match self {
             ModelName::Register | ModelName::CasRegister => format != Format::EdnKv,
             ModelName::Kv => format != Format::JepsenEtcd,
+            ModelName::Consensus => format == Format::JsonLines,
         }
     }
 }
@@ -81,7 +91,7 @@ pub enum Error {
     #[error(transparent)]
     Format(#[from] FormatError),
     /// No model has that name.
-    #[error("unknown model `{name}`; the models are register, cas-register and kv")]
+    #[error("unknown model `{name}`; the models are register, cas-register, kv and consensus")]
     UnknownModel { name: String },
     /// Neither the content nor the extension says what the file is.
     #[error(
@@ -125,7 +135,7 @@ impl fmt::Display for Report {
 }
 
 /// Read the history in `path` and check it against the model named `model`
-/// (`register`, `cas-register` or `kv`).
+/// (`register`, `cas-register`, `kv` or `consensus`).
 ///
 /// The format is recognised by content (see [`formats::detect`]), by the
 /// extension for an empty file. Jepsen etcd logs go with the register
@@ -141,10 +151,10 @@ pub fn check_history_file(path: &Path, model: &str, budget: Budget) -> Result<Re
         path: path.to_path_buf(),
     })?;
     if !model.accepts(format) {
-        let suggestion = if format == Format::EdnKv {
-            "kv"
-        } else {
-            "cas-register"
+        let suggestion = match format {
+            Format::EdnKv => "kv",
+            Format::JepsenEtcd => "cas-register",
+            Format::JsonLines => "kv",
         };
         return Err(Error::WrongModel {
             path: path.to_path_buf(),
@@ -169,6 +179,10 @@ pub fn check_history_file(path: &Path, model: &str, budget: Budget) -> Result<Re
                 _ => read_json::<KvModel>(path, &text)?,
             };
             (history.len(), check(&KvModel, &history, budget))
+        }
+        ModelName::Consensus => {
+            let history = read_json::<ConsensusModel>(path, &text)?;
+            (history.len(), check(&ConsensusModel, &history, budget))
         }
     };
     Ok(Report {
@@ -229,7 +243,7 @@ mod tests {
         let error = "queue".parse::<ModelName>().unwrap_err().to_string();
         assert_eq!(
             error,
-            "unknown model `queue`; the models are register, cas-register and kv"
+            "unknown model `queue`; the models are register, cas-register, kv and consensus"
         );
     }
 

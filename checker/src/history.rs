@@ -107,6 +107,24 @@ pub enum KvOutput {
     Cas(bool),
 }
 
+/// A client request to a consensus service: propose a value, learn the
+/// decided one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "f", rename_all = "snake_case")]
+pub enum ConsensusInput {
+    /// Propose `value`; the reply is the value the service decided, which
+    /// may be another client's.
+    Propose { value: String },
+}
+
+/// The reply of a consensus service.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsensusOutput {
+    /// The decided value.
+    Decided(String),
+}
+
 /// A client request to a single integer register (Jepsen's etcd tests).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "f", rename_all = "snake_case")]

@@ -15,11 +15,12 @@
 //! - the history vocabulary ([`Operation`], [`Outcome`], [`History`]) that
 //!   the simulator's clients record into, and the operation types of the
 //!   shipped objects ([`KvInput`]/[`KvOutput`], [`RegisterInput`]/
-//!   [`RegisterOutput`]);
+//!   [`RegisterOutput`], [`ConsensusInput`]/[`ConsensusOutput`]);
 //! - the [`Model`] trait, through which any algorithm module states its
 //!   sequential specification in a few lines, and the shipped
 //!   [`models`]: [`Register`](models::Register),
-//!   [`CasRegister`](models::CasRegister) and [`KvModel`](models::KvModel);
+//!   [`CasRegister`](models::CasRegister), [`KvModel`](models::KvModel) and
+//!   [`ConsensusModel`](models::ConsensusModel);
 //! - the search, [`check`]: Wing & Gong's backtracking with Lowe's
 //!   memoisation (the approach of the Porcupine checker), split into
 //!   independent partitions (per key) where the model allows, bounded by a
@@ -42,7 +43,10 @@ mod result;
 mod search;
 
 pub use file::{Error, ModelName, Report, check_history_file};
-pub use history::{History, KvInput, KvOutput, Operation, Outcome, RegisterInput, RegisterOutput};
+pub use history::{
+    ConsensusInput, ConsensusOutput, History, KvInput, KvOutput, Operation, Outcome,
+    RegisterInput, RegisterOutput,
+};
 pub use model::{Model, Step};
 pub use result::{CheckResult, Failure, OperationSummary, Stats, Verdict};
 pub use search::{Budget, check};
