@@ -61,25 +61,20 @@ pub fn jsonl(scenario: &Scenario, outcome: &Outcome, out: &mut dyn Write) -> any
         "clients": scenario.clients,
         "end": scenario.end(),
         "time_unit": "ns",
+        "operations": h.op_family(),
     });
     writeln!(out, "{header}")?;
-    let history = h.history();
+    // One field of an operation's JSON (`input`, `outcome`), whatever its family.
+    let op_field = |op: faultline_sim::OpId, field: &str| {
+        h.op_json(op.0 as usize)
+            .and_then(|mut o| o.get_mut(field).map(Value::take))
+    };
     for record in h.records() {
         let mut value = serde_json::to_value(record)?;
         let extra = match &record.kind {
             RecordKind::Send { msg, .. } => h.message_json(*msg).map(|p| ("payload", p)),
-            RecordKind::Invoke { op, .. } => history.get(op.0 as usize).map(|o| {
-                (
-                    "input",
-                    serde_json::to_value(&o.input).unwrap_or(Value::Null),
-                )
-            }),
-            RecordKind::Complete { op, .. } => history.get(op.0 as usize).map(|o| {
-                (
-                    "outcome",
-                    serde_json::to_value(&o.outcome).unwrap_or(Value::Null),
-                )
-            }),
+            RecordKind::Invoke { op, .. } => op_field(*op, "input").map(|v| ("input", v)),
+            RecordKind::Complete { op, .. } => op_field(*op, "outcome").map(|v| ("outcome", v)),
             _ => None,
         };
         if let (Some((key, extra)), Value::Object(map)) = (extra, &mut value) {
@@ -269,17 +264,23 @@ pub fn chrome(scenario: &Scenario, outcome: &Outcome, out: &mut dyn Write) -> an
         }
     }
     // A client has one operation at a time, so its slices never overlap.
-    for (index, op) in h.history().iter().enumerate() {
-        let call = SimTime(op.call);
-        let ret = op.ret.map_or(end, SimTime).max(call);
-        let input = serde_json::to_value(&op.input).unwrap_or(Value::Null);
-        let name = format!(
-            "{} {}",
-            input.get("f").and_then(Value::as_str).unwrap_or("op"),
-            op.input.key()
-        );
-        events.push(complete(op.client as u32, call, ret, name, "client", json!({
-            "op": index, "input": input, "outcome": serde_json::to_value(&op.outcome).unwrap_or(Value::Null)})));
+    for index in 0..h.op_count() {
+        let (Some(op), Some(words), Some(mut json)) =
+            (h.op_timing(index), h.describe_op(index), h.op_json(index))
+        else {
+            continue;
+        };
+        let ret = op.ret.unwrap_or(end).max(op.call);
+        let input = json.get_mut("input").map_or(Value::Null, Value::take);
+        let outcome = json.get_mut("outcome").map_or(Value::Null, Value::take);
+        events.push(complete(
+            op.client.0,
+            op.call,
+            ret,
+            words.input,
+            "client",
+            json!({ "op": index, "input": input, "outcome": outcome }),
+        ));
     }
     let doc = json!({
         "traceEvents": events,

@@ -331,9 +331,11 @@ fn human_wall(d: Duration) -> String {
 fn write_history(outcome: &Outcome, path: &Path) -> anyhow::Result<()> {
     use std::io::Write;
     let mut out = create(path)?;
-    for op in outcome.handle.history() {
-        serde_json::to_writer(&mut out, op)?;
-        writeln!(out)?;
+    for i in 0..outcome.handle.op_count() {
+        if let Some(op) = outcome.handle.op_json(i) {
+            serde_json::to_writer(&mut out, &op)?;
+            writeln!(out)?;
+        }
     }
     out.flush()
         .with_context(|| format!("cannot write {}", path.display()))

@@ -10,7 +10,8 @@
 //! - the correct algorithm keeps every check (its invariants,
 //!   linearizability, liveness) under any schedule followed by a quiet,
 //!   healed tail — safety under faults, then progress after healing — and
-//!   any client workload shape (keys, operation mix, rate);
+//!   any client workload shape (the rate, and the fields of the algorithm's
+//!   operation family: keys and operation mix for key-value stores);
 //! - the bug variant is found by proptest, searching generated schedules
 //!   and subsets of the scenario's own schedule at its seed, and proptest's
 //!   shrinking brings the schedule down to a few faults; the shrunk
@@ -23,11 +24,12 @@
 mod common;
 
 use common::{assert_exit, faultline, scratch, stdout};
+use faultline_algorithms::family::workload_shapes;
 use faultline_algorithms::scenario::replay::replay_text;
 use faultline_algorithms::scenario::{Expectation, NemesisKind, Scenario, scenario_files};
 use faultline_sim::strategies::{self, FaultKinds};
 use faultline_sim::{FaultSchedule, SimTime, WorkloadConfig};
-use proptest::prelude::Strategy;
+use proptest::prelude::{Just, Strategy};
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use std::time::Duration;
 
@@ -104,27 +106,19 @@ fn millis(schedule: FaultSchedule) -> FaultSchedule {
         .collect()
 }
 
-/// The scenario with another client workload shape (keys, mix, rate).
-fn with_workload(s: &Scenario, w: &WorkloadConfig) -> Scenario {
+/// The scenario with another client workload shape: another rate, and
+/// other values of its operation family's `[clients]` fields.
+fn with_workload(s: &Scenario, pacing: &WorkloadConfig, fields: &toml::Table) -> Scenario {
     let mut table: toml::Table = s.text.parse().unwrap();
     if let Some(toml::Value::Table(clients)) = table.get_mut("clients") {
-        let per_minute = (60_000 / w.think_time.as_millis().max(1)).max(1);
+        let per_minute = (60_000 / pacing.think_time.as_millis().max(1)).max(1);
         clients.insert(
             "rate".into(),
             toml::Value::String(format!("{per_minute}/min")),
         );
-        clients.insert("keys".into(), toml::Value::Integer(w.keys.into()));
-        clients.insert("hot".into(), toml::Value::Integer(w.hot.into()));
-        let mut mix = toml::Table::new();
-        for (name, weight) in [
-            ("get", w.mix.get),
-            ("put", w.mix.put),
-            ("append", w.mix.append),
-            ("cas", w.mix.cas),
-        ] {
-            mix.insert(name.into(), toml::Value::Integer(weight.into()));
+        for (name, value) in fields {
+            clients.insert(name.clone(), value.clone());
         }
-        clients.insert("mix".into(), toml::Value::Table(mix));
     }
     Scenario::parse(&s.file, &toml::to_string(&table).unwrap()).unwrap()
 }
@@ -136,10 +130,12 @@ fn correct_algorithms_keep_every_check_under_generated_schedules() {
         let heal_at = at_fraction(s.duration, 1, 2);
         let schedules =
             strategies::schedule(s.servers, at_fraction(s.duration, 2, 5), 6, kinds(&s));
-        let strategy = (schedules, strategies::workload());
-        let result = runner(10).run(&strategy, |(schedule, workload)| {
+        let family = s.algorithm.info().family.name;
+        let shapes = workload_shapes(family).unwrap_or_else(|| Just(toml::Table::new()).boxed());
+        let strategy = (schedules, strategies::pacing(), shapes);
+        let result = runner(10).run(&strategy, |(schedule, pacing, fields)| {
             let schedule = strategies::healed(millis(schedule), s.servers, heal_at, &s.link);
-            let shaped = with_workload(&s, &workload);
+            let shaped = with_workload(&s, &pacing, &fields);
             let run = shaped
                 .with_run(&schedule, s.duration, s.workload.max_ops_per_client)
                 .map_err(|e| TestCaseError::fail(format!("cannot build the run: {e}")))?;

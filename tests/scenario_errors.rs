@@ -236,7 +236,26 @@ algorithm = "gossip"
 count = 2
 think = "1s"
 "#,
-        "5:1: error: unknown field `think`, expected one of `count`, `rate`, `keys`, `hot`, `mix`, `max_ops`",
+        "5:1: error: unknown field `think`, expected one of `count`, `rate`, `max_ops`, `keys`, `hot`, `mix`",
+    ),
+    (
+        "client_field_of_another_family",
+        r#"name = "x"
+algorithm = "gossip"
+[clients]
+count = 2
+values = 3
+"#,
+        "5:1: error: `values` belongs to the consensus operation family (propose(v), which returns the decided value), but gossip's clients use the kv family (get, put, append and cas on string keys); expected one of `count`, `rate`, `max_ops`, `keys`, `hot`, `mix`",
+    ),
+    (
+        "clients_for_an_algorithm_without_operations",
+        r#"name = "x"
+algorithm = "pingstorm"
+[clients]
+count = 2
+"#,
+        "3:1: error: pingstorm has no client operations (its operation family is `none`); expected no [clients] section",
     ),
     (
         "node_out_of_range",
@@ -489,7 +508,7 @@ outcome = "pass"
 fn registered() -> String {
     let names: Vec<&str> = faultline_algorithms::registry::algorithms()
         .iter()
-        .map(|a| a.info().name)
+        .map(|a| a.name())
         .collect();
     names.join(", ")
 }

@@ -5,11 +5,15 @@
 //! [`scenario`] reads scenario and replay files and builds runs from them
 //! through the registry.
 //!
-//! Every algorithm provides: its process type(s), typed parameters with
-//! defaults and validation, invariants, a `NodeView`, and bug variants —
-//! parameters that plant a known, realistic mistake, each caught by one of
-//! its invariants in a test.
+//! Every algorithm declares itself once ([`algorithm::Algorithm`]): its
+//! process type, typed parameters with defaults and validation, bug
+//! variants (parameters that plant a known, realistic mistake, each caught
+//! by one of its checks in a test), invariants, and the operation
+//! [`family`] its clients use. `faultline list`, the scenario parser, the
+//! zoo, the property harness and the lab all read that declaration.
 
+pub mod algorithm;
+pub mod family;
 pub mod gossip;
 pub mod hashing;
 pub mod pingstorm;
@@ -17,4 +21,5 @@ pub mod raft;
 pub mod registry;
 pub mod scenario;
 
-pub use registry::{Algorithm, AlgorithmInfo, ParamError, algorithms, find};
+pub use algorithm::{Algorithm, AlgorithmInfo, AnyAlgorithm, ParamError};
+pub use registry::{algorithms, find};

@@ -5,19 +5,27 @@
 //! has no protocol to speak of, which is the point: it measures the cost of
 //! the kernel itself (queue, network draws, handler dispatch, fingerprint).
 
-use crate::registry::{
-    Algorithm, AlgorithmInfo, ParamError, ParamInfo, parse_params, select_invariants,
+use crate::algorithm::{Algorithm, NoBug, ParamDoc, ParamError, Settings};
+use faultline_sim::{
+    Ctx, Invariant, NoOps, NodeId, NodeKind, NodeView, Process, World, WorldConfig,
 };
-use faultline_sim::{Ctx, Factory, NodeId, NodeView, Process, SimHandle, World, WorldConfig};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Parameters.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PingStormParams {
     /// Messages put in flight at the start (spread over the nodes).
     pub initial: u32,
+}
+
+impl Settings for PingStormParams {
+    const TABLE: &'static str = "params";
+    const DOCS: &'static [ParamDoc] = &[ParamDoc::new(
+        "initial",
+        "Messages put in flight at the start, spread over the nodes.",
+    )];
 }
 
 impl Default for PingStormParams {
@@ -60,6 +68,7 @@ impl Process for PingStorm {
     type Msg = u64;
     type Timer = ();
     type Durable = ();
+    type Family = NoOps;
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
         let n = ctx.server_count() as u32;
@@ -85,42 +94,36 @@ impl Process for PingStorm {
 
 /// Builds a ping storm world.
 pub fn world(config: WorldConfig, params: &PingStormParams) -> World<PingStorm> {
-    let initial = params.initial;
-    let factory: Factory<PingStorm> = Arc::new(move |_, _, _| PingStorm::new(initial));
-    World::new(config, factory, invariants()).expect("ping storm configs are valid")
-}
-
-/// Ping storm has no protocol, so no invariants of its own.
-fn invariants() -> Vec<Box<dyn faultline_sim::Invariant<PingStorm>>> {
-    Vec::new()
+    crate::algorithm::world::<PingStormAlgorithm>(config, Arc::new(params.clone()), Vec::new())
+        .expect("ping storm configs are valid")
 }
 
 /// The registry entry.
 pub struct PingStormAlgorithm;
 
 impl Algorithm for PingStormAlgorithm {
-    fn info(&self) -> AlgorithmInfo {
-        AlgorithmInfo {
-            name: "pingstorm",
-            summary: "Messages bouncing between random nodes: the kernel benchmark workload.",
-            params: vec![ParamInfo {
-                name: "initial",
-                default: "5".into(),
-                doc: "Messages put in flight at the start, spread over the nodes.",
-            }],
-            bugs: vec![],
-            invariants: vec![],
-        }
+    const NAME: &'static str = "pingstorm";
+    const SUMMARY: &'static str =
+        "Messages bouncing between random nodes: the kernel benchmark workload.";
+    type Node = PingStorm;
+    type Params = PingStormParams;
+    type Bug = NoBug;
+    type Shared = Arc<PingStormParams>;
+
+    fn prepare(
+        params: PingStormParams,
+        _doc: &str,
+        _config: &WorldConfig,
+    ) -> Result<Arc<PingStormParams>, ParamError> {
+        Ok(Arc::new(params))
     }
 
-    fn build(
-        &self,
-        doc: &str,
-        config: WorldConfig,
-        invariants: Option<&[String]>,
-    ) -> Result<Box<dyn SimHandle>, ParamError> {
-        let params: PingStormParams = parse_params(doc)?;
-        select_invariants(self::invariants(), invariants)?;
-        Ok(Box::new(world(config, &params)))
+    /// Ping storm has no protocol, so no invariants of its own.
+    fn invariants(_shared: &Arc<PingStormParams>) -> Vec<Box<dyn Invariant<PingStorm>>> {
+        Vec::new()
+    }
+
+    fn node(shared: &Arc<PingStormParams>, _id: NodeId, _kind: NodeKind, _: &()) -> PingStorm {
+        PingStorm::new(shared.initial)
     }
 }

@@ -44,8 +44,8 @@ mod search;
 
 pub use file::{Error, ModelName, Report, check_history_file};
 pub use history::{
-    ConsensusInput, ConsensusOutput, History, KvInput, KvOutput, Operation, Outcome,
-    RegisterInput, RegisterOutput,
+    ConsensusInput, ConsensusOutput, History, KvInput, KvOutput, Operation, Outcome, RegisterInput,
+    RegisterOutput,
 };
 pub use model::{Model, Step};
 pub use result::{CheckResult, Failure, OperationSummary, Stats, Verdict};

@@ -23,13 +23,19 @@ fn hand_written_consensus_histories_get_the_answer_in_their_name() {
             passing += 1;
             Verdict::Linearizable
         } else {
-            assert!(name.starts_with("fail-"), "{name}: name it pass-* or fail-*");
+            assert!(
+                name.starts_with("fail-"),
+                "{name}: name it pass-* or fail-*"
+            );
             failing += 1;
             Verdict::NotLinearizable
         };
         assert_eq!(report.result.verdict, expected, "{name}:\n{report}");
     }
-    assert!(passing >= 4 && failing >= 5, "{passing} passing, {failing} failing");
+    assert!(
+        passing >= 4 && failing >= 5,
+        "{passing} passing, {failing} failing"
+    );
 }
 
 #[test]

@@ -1,8 +1,7 @@
 //! Human text for records, times and operations, shared by the panels.
 
-use faultline_checker::{KvInput, KvOutput, Operation, Outcome};
 use faultline_sim::time::format_nanos;
-use faultline_sim::{RecordKind, SimTime, TraceRecord};
+use faultline_sim::{RecordKind, SimHandle, SimTime, TraceRecord};
 
 /// A time as the lab shows it: seconds with millisecond precision.
 pub fn time(t: SimTime) -> String {
@@ -82,46 +81,19 @@ pub fn record(r: &TraceRecord) -> String {
     }
 }
 
-/// A client operation's input, short.
-pub fn input(input: &KvInput) -> String {
-    match input {
-        KvInput::Get { key } => format!("get {key}"),
-        KvInput::Put { key, value } => format!("put {key}={value}"),
-        KvInput::Append { key, value } => format!("append {key}+={value}"),
-        KvInput::Cas { key, expected, new } => {
-            format!("cas {key} {}->{new}", expected.as_deref().unwrap_or("none"))
-        }
-    }
-}
-
-/// A client operation's outcome, short.
-pub fn outcome(outcome: &Outcome<KvOutput>) -> String {
-    match outcome {
-        Outcome::Ok(KvOutput::Value(Some(v))) => format!("ok -> {v:?}"),
-        Outcome::Ok(KvOutput::Value(None)) => "ok -> absent".into(),
-        Outcome::Ok(KvOutput::Written) => "ok".into(),
-        Outcome::Ok(KvOutput::Cas(swapped)) => {
-            if *swapped {
-                "ok, swapped".into()
-            } else {
-                "ok, unchanged".into()
-            }
-        }
-        Outcome::Fail => "fail".into(),
-        Outcome::Unknown => "unknown".into(),
-    }
-}
-
-/// A whole operation on one line.
-pub fn operation(op: &Operation<KvInput, KvOutput>) -> String {
-    let ret = op.ret.map_or("…".to_string(), |r| time(SimTime(r)));
+/// A whole operation on one line, whatever its family.
+pub fn operation(handle: &dyn SimHandle, i: usize) -> String {
+    let (Some(op), Some(words)) = (handle.op_timing(i), handle.describe_op(i)) else {
+        return format!("operation #{i}: not invoked yet");
+    };
+    let ret = op.ret.map_or("…".to_string(), time);
     format!(
-        "client n{}: {} [{} – {}] {}",
+        "client {}: {} [{} – {}] {}",
         op.client,
-        input(&op.input),
-        time(SimTime(op.call)),
+        words.input,
+        time(op.call),
         ret,
-        outcome(&op.outcome)
+        words.outcome
     )
 }
 

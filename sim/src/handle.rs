@@ -1,13 +1,14 @@
 //! The object-safe handle through which the CLI and the GUI drive a run of
 //! any algorithm without naming its types.
 
+use crate::family::OpFamily;
 use crate::fault::{Fault, FaultSchedule};
 use crate::network::Network;
 use crate::process::{MsgId, NodeId, NodeKind, NodeView, Process};
 use crate::time::SimTime;
 use crate::trace::TraceRecord;
 use crate::world::{ConfigError, InFlight, RunStatus, Stats, World, WorldConfig};
-use faultline_checker::{KvInput, KvOutput, Operation};
+use faultline_checker::{Budget, CheckResult, Outcome};
 use serde::{Deserialize, Serialize};
 
 /// What the kernel knows of a node, beside its own view.
@@ -23,6 +24,51 @@ pub struct NodeInfo {
     pub clock_offset_nanos: i64,
     /// Clock drift in parts per million.
     pub clock_drift_ppm: i64,
+}
+
+/// How a client operation ended, whatever its family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpStatus {
+    /// Completed with a result.
+    Ok,
+    /// Definitely did not take effect.
+    Fail,
+    /// Still open, or the client never learned (may have taken effect).
+    Unknown,
+}
+
+impl<O> From<&Outcome<O>> for OpStatus {
+    fn from(outcome: &Outcome<O>) -> Self {
+        match outcome {
+            Outcome::Ok(_) => OpStatus::Ok,
+            Outcome::Fail => OpStatus::Fail,
+            Outcome::Unknown => OpStatus::Unknown,
+        }
+    }
+}
+
+/// When and how a client operation ran, whatever its family: what liveness
+/// checks and the lab's operation bars need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpTiming {
+    /// The client that issued it.
+    pub client: NodeId,
+    /// Invocation time.
+    pub call: SimTime,
+    /// Return time; `None` while open or when the outcome is unknown.
+    pub ret: Option<SimTime>,
+    /// How it ended.
+    pub status: OpStatus,
+}
+
+/// A client operation in words, whatever its family.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpText {
+    /// The request (`get k0`, `propose 1.3`).
+    pub input: String,
+    /// The outcome (`ok -> "1.2"`, `fail`, `unknown`).
+    pub outcome: String,
 }
 
 /// The status of one invariant at the cursor.
@@ -78,8 +124,21 @@ pub trait SimHandle {
     fn describe_message(&self, msg: MsgId) -> Option<String>;
     /// A message's payload as JSON, when the trace keeps payloads.
     fn message_json(&self, msg: MsgId) -> Option<serde_json::Value>;
-    /// The client history so far.
-    fn history(&self) -> &[Operation<KvInput, KvOutput>];
+    /// The name of the algorithm's operation family (`kv`, `consensus`).
+    fn op_family(&self) -> &'static str;
+    /// Client operations invoked so far; operation `i` has id `i`.
+    fn op_count(&self) -> usize;
+    /// When and how operation `i` ran.
+    fn op_timing(&self, i: usize) -> Option<OpTiming>;
+    /// Operation `i` in words.
+    fn describe_op(&self, i: usize) -> Option<OpText>;
+    /// Operation `i` as one JSON line of the history format that
+    /// `faultline check-history` reads (`client`, `input`, `call`,
+    /// `outcome`, `ret`).
+    fn op_json(&self, i: usize) -> Option<serde_json::Value>;
+    /// Checks the history so far against the family's sequential model
+    /// (operations still open count as unknown).
+    fn check_history(&self, budget: Budget) -> CheckResult;
     /// Every invariant's status.
     fn invariant_status(&self) -> Vec<InvariantStatus>;
     /// Applies a fault now and records it in the branch.
@@ -156,8 +215,38 @@ impl<P: Process> SimHandle for World<P> {
     fn message_json(&self, msg: MsgId) -> Option<serde_json::Value> {
         self.payload(msg).and_then(|m| serde_json::to_value(m).ok())
     }
-    fn history(&self) -> &[Operation<KvInput, KvOutput>] {
-        World::history(self)
+    fn op_family(&self) -> &'static str {
+        P::Family::NAME
+    }
+    fn op_count(&self) -> usize {
+        self.history().len()
+    }
+    fn op_timing(&self, i: usize) -> Option<OpTiming> {
+        let op = self.history().get(i)?;
+        Some(OpTiming {
+            client: NodeId(op.client as u32),
+            call: SimTime(op.call),
+            ret: op.ret.map(SimTime),
+            status: OpStatus::from(&op.outcome),
+        })
+    }
+    fn describe_op(&self, i: usize) -> Option<OpText> {
+        let op = self.history().get(i)?;
+        Some(OpText {
+            input: P::Family::describe_input(&op.input),
+            outcome: match &op.outcome {
+                Outcome::Ok(output) => format!("ok -> {}", P::Family::describe_output(output)),
+                Outcome::Fail => "fail".into(),
+                Outcome::Unknown => "unknown".into(),
+            },
+        })
+    }
+    fn op_json(&self, i: usize) -> Option<serde_json::Value> {
+        serde_json::to_value(self.history().get(i)?).ok()
+    }
+    fn check_history(&self, budget: Budget) -> CheckResult {
+        let model = <P::Family as OpFamily>::Model::default();
+        faultline_checker::check(&model, self.history(), budget)
     }
     fn invariant_status(&self) -> Vec<InvariantStatus> {
         let violated = match self.status() {

@@ -5,10 +5,9 @@
 //! each term, the highest commit index so far); the kernel clones it with
 //! every snapshot, so seeking restores its memory too.
 
-use crate::process::{NodeId, NodeKind, Process};
+use crate::process::{NodeId, NodeKind, OpOf, Process};
 use crate::time::{LocalTime, SimTime};
 use crate::world::NodeSlot;
-use faultline_checker::{KvInput, KvOutput, Operation};
 
 /// A safety property (checked during the run) and optionally a liveness or
 /// end-state property (checked when the run reaches its end).
@@ -78,7 +77,7 @@ pub struct WorldRef<'a, P: Process> {
     pub(crate) slots: &'a [NodeSlot<P>],
     pub(crate) now: SimTime,
     pub(crate) servers: u32,
-    pub(crate) history: &'a [Operation<KvInput, KvOutput>],
+    pub(crate) history: &'a [OpOf<P>],
 }
 
 impl<'a, P: Process> WorldRef<'a, P> {
@@ -126,7 +125,7 @@ impl<'a, P: Process> WorldRef<'a, P> {
     }
 
     /// The client history so far (operations still open have unknown outcome).
-    pub fn history(&self) -> &'a [Operation<KvInput, KvOutput>] {
+    pub fn history(&self) -> &'a [OpOf<P>] {
         self.history
     }
 }

@@ -25,6 +25,7 @@
 //!     type Msg = u64;
 //!     type Timer = ();
 //!     type Durable = ();
+//!     type Family = NoOps; // no clients
 //!     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
 //!         ctx.set_timer(Duration::from_secs(1), ());
 //!     }
@@ -48,6 +49,7 @@
 //! ```
 
 pub mod clock;
+pub mod family;
 pub mod fault;
 pub mod handle;
 pub mod hash;
@@ -65,15 +67,19 @@ pub mod workload;
 pub mod world;
 
 pub use clock::LocalClock;
+pub use family::{NoOps, OpFamily};
 pub use fault::{Fault, FaultSchedule, ScheduledFault};
-pub use handle::{NodeInfo, SimHandle};
+pub use handle::{NodeInfo, OpStatus, OpText, OpTiming, SimHandle};
 pub use invariant::{FnInvariant, Invariant, WorldRef, invariant_fn};
 pub use network::{DropReason, LatencyDist, LinkChange, LinkConfig, Network};
-pub use process::{Ctx, MsgId, NodeId, NodeKind, NodeView, OpId, Process, TimerId, ViewSection};
+pub use process::{
+    Ctx, MsgId, NodeId, NodeKind, NodeView, OpId, OpInput, OpOf, OpOutput, Process, TimerId,
+    ViewSection,
+};
 pub use rng::SimRng;
 pub use time::{LocalTime, SimTime};
 pub use trace::{RecordKind, TraceMode, TraceRecord};
-pub use workload::{OpMix, WorkloadConfig};
+pub use workload::WorkloadConfig;
 pub use world::{ConfigError, Factory, InFlight, RunStatus, Stats, Violation, World, WorldConfig};
 
-pub use faultline_checker::{KvInput, KvOutput, Operation, Outcome};
+pub use faultline_checker::{Operation, Outcome};

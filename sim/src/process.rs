@@ -6,9 +6,10 @@
 //! history records, trace notes. They never do I/O and never see true time;
 //! the kernel applies the effects after the handler returns.
 
+use crate::family::OpFamily;
 use crate::rng::SimRng;
 use crate::time::LocalTime;
-use faultline_checker::{KvInput, KvOutput, Outcome};
+use faultline_checker::{Operation, Outcome};
 use serde::{Deserialize, Serialize};
 use std::fmt::{self, Debug};
 use std::hash::Hash;
@@ -58,13 +59,22 @@ pub struct OpId(pub u64);
 #[serde(transparent)]
 pub struct MsgId(pub u64);
 
+/// A request of `P`'s operation family.
+pub type OpInput<P> = <<P as Process>::Family as OpFamily>::Input;
+/// A successful result of `P`'s operation family.
+pub type OpOutput<P> = <<P as Process>::Family as OpFamily>::Output;
+/// One client operation of `P`'s history.
+pub type OpOf<P> = Operation<OpInput<P>, OpOutput<P>>;
+
 /// A node of a distributed algorithm.
 ///
 /// One type plays every role of a protocol (an enum of server and client is
 /// usual). `Durable` is what survives a crash: the kernel keeps it per node,
 /// handlers change it through [`Ctx::durable_mut`], and a restart rebuilds the
 /// process from it with the factory given to the world. Everything else in
-/// `Self` is volatile and lost on a crash.
+/// `Self` is volatile and lost on a crash. `Family` is the kind of client
+/// operation the algorithm serves ([`crate::family`]): its requests reach
+/// clients through [`Process::on_request`].
 pub trait Process: Clone + Debug + 'static {
     /// Messages between nodes. `Hash` feeds the run fingerprint.
     type Msg: Clone + Debug + Hash + Serialize + 'static;
@@ -72,6 +82,9 @@ pub trait Process: Clone + Debug + 'static {
     type Timer: Clone + Debug + Hash + 'static;
     /// State that survives crashes.
     type Durable: Clone + Debug + Default + 'static;
+    /// The client operations this algorithm serves
+    /// ([`NoOps`](crate::family::NoOps) when it has no clients).
+    type Family: OpFamily;
 
     /// Called when the node starts, first boot and every restart.
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>);
@@ -82,7 +95,7 @@ pub trait Process: Clone + Debug + 'static {
     /// Called on a client when the workload issues an operation. The kernel
     /// has already recorded the invocation; the client must eventually call
     /// [`Ctx::complete`] (an operation left open ends with unknown outcome).
-    fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, op: OpId, input: KvInput) {
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, op: OpId, input: OpInput<Self>) {
         let _ = input;
         ctx.complete(op, Outcome::Fail);
     }
@@ -97,8 +110,8 @@ pub(crate) enum Effect<P: Process> {
     SetTimer(TimerId, Duration, P::Timer),
     CancelTimer(TimerId),
     // Boxed: rare, and large enough to double the size of every effect.
-    Invoke(OpId, Box<KvInput>),
-    Complete(OpId, Box<Outcome<KvOutput>>),
+    Invoke(OpId, Box<OpInput<P>>),
+    Complete(OpId, Box<Outcome<OpOutput<P>>>),
     Note(String),
 }
 
@@ -202,7 +215,7 @@ impl<P: Process> Ctx<'_, P> {
 
     /// Records the invocation of a client operation that this node starts by
     /// itself (workload-driven clients get theirs from [`Process::on_request`]).
-    pub fn invoke(&mut self, input: KvInput) -> OpId {
+    pub fn invoke(&mut self, input: OpInput<P>) -> OpId {
         let op = OpId(*self.next_op);
         *self.next_op += 1;
         self.effects.push_back(Effect::Invoke(op, Box::new(input)));
@@ -210,7 +223,7 @@ impl<P: Process> Ctx<'_, P> {
     }
 
     /// Records the outcome of a client operation of this node.
-    pub fn complete(&mut self, op: OpId, outcome: Outcome<KvOutput>) {
+    pub fn complete(&mut self, op: OpId, outcome: Outcome<OpOutput<P>>) {
         self.effects
             .push_back(Effect::Complete(op, Box::new(outcome)));
     }

@@ -22,6 +22,7 @@ impl Process for Ticker {
     type Msg = u64;
     type Timer = TickTimer;
     type Durable = u64;
+    type Family = faultline_sim::NoOps;
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
         ctx.set_timer(Duration::from_millis(10), TickTimer::Tick);

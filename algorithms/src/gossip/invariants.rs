@@ -1,7 +1,8 @@
 //! The promises of gossip broadcast, one function each.
 
 use super::GossipNode;
-use faultline_sim::{Invariant, KvInput, KvOutput, Outcome, SimTime, WorldRef};
+use crate::family::kv::{KvInput, KvOutput};
+use faultline_sim::{Invariant, Outcome, SimTime, WorldRef};
 use std::collections::BTreeSet;
 use std::time::Duration;
 

@@ -28,14 +28,12 @@
 pub mod invariants;
 pub mod node;
 
-use crate::registry::{
-    Algorithm, AlgorithmInfo, BugInfo, InvariantInfo, ParamError, ParamInfo, parse_params,
-    select_invariants,
-};
-use faultline_sim::time::{duration_str, format_duration};
-use faultline_sim::{Factory, NodeKind, SimHandle, World, WorldConfig};
+use crate::algorithm::{Algorithm, BugInfo, BugVariant, ParamDoc, ParamError, Settings};
+use faultline_sim::time::duration_str;
+use faultline_sim::{Invariant, NodeId, NodeKind, World, WorldConfig};
 pub use node::{GossipMsg, GossipNode, GossipTimer};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,6 +47,21 @@ pub enum GossipBug {
     /// Servers forward a new value once to every peer and never run
     /// anti-entropy: one lost message leaves a server without the value.
     GossipOnce,
+}
+
+impl BugVariant for GossipBug {
+    const ALL: &'static [BugInfo] = &[
+        BugInfo {
+            name: "volatile_store",
+            doc: "Acknowledge adds from memory without persisting them first.",
+            caught_by: "acked_values_survive",
+        },
+        BugInfo {
+            name: "gossip_once",
+            doc: "Forward a new value once, with no anti-entropy to repair lost messages.",
+            caught_by: "convergence",
+        },
+    ];
 }
 
 /// Parameters of gossip broadcast.
@@ -95,8 +108,30 @@ impl GossipParams {
     pub fn settle_time(&self) -> Duration {
         self.settle_time.unwrap_or(self.gossip_interval * 20)
     }
+}
 
-    fn validate(&self, doc: &str, servers: u32) -> Result<(), ParamError> {
+impl Settings for GossipParams {
+    const TABLE: &'static str = "params";
+    const DOCS: &'static [ParamDoc] = &[
+        ParamDoc::new(
+            "gossip_interval",
+            "How often a server pushes its whole set to random peers.",
+        ),
+        ParamDoc::new("fanout", "Peers per push."),
+        ParamDoc::new(
+            "client_timeout",
+            "A client retries at another server after this long without an ack.",
+        ),
+        ParamDoc::new(
+            "settle_time",
+            "Values acknowledged this long before the end must have reached every server.",
+        )
+        .default_text("20 x gossip_interval"),
+        ParamDoc::new("bug", "A bug variant to plant (see below).").default_text("none"),
+    ];
+
+    fn validate(&self, doc: &str, config: &WorldConfig) -> Result<(), ParamError> {
+        let servers = config.servers;
         if self.gossip_interval.is_zero() {
             return Err(ParamError::at_key(
                 doc,
@@ -130,81 +165,46 @@ impl GossipParams {
 pub fn world(
     config: WorldConfig,
     params: GossipParams,
-    invariants: Vec<Box<dyn faultline_sim::Invariant<GossipNode>>>,
+    invariants: Vec<Box<dyn Invariant<GossipNode>>>,
 ) -> World<GossipNode> {
-    let params = Arc::new(params);
-    let factory: Factory<GossipNode> = Arc::new(move |id, kind, durable| match kind {
-        NodeKind::Server => GossipNode::server(params.clone(), durable),
-        NodeKind::Client => GossipNode::client(params.clone(), id),
-    });
-    World::new(config, factory, invariants).expect("the scenario layer validated the config")
+    crate::algorithm::world::<Gossip>(config, Arc::new(params), invariants)
+        .expect("the scenario layer validated the config")
 }
 
 /// The registry entry.
 pub struct Gossip;
 
 impl Algorithm for Gossip {
-    fn info(&self) -> AlgorithmInfo {
-        let d = GossipParams::default();
-        AlgorithmInfo {
-            name: "gossip",
-            summary: "Gossip broadcast of a grow-only set with push anti-entropy (the example algorithm).",
-            params: vec![
-                ParamInfo {
-                    name: "gossip_interval",
-                    default: format!("\"{}\"", format_duration(d.gossip_interval)),
-                    doc: "How often a server pushes its whole set to random peers.",
-                },
-                ParamInfo {
-                    name: "fanout",
-                    default: d.fanout.to_string(),
-                    doc: "Peers per push.",
-                },
-                ParamInfo {
-                    name: "client_timeout",
-                    default: format!("\"{}\"", format_duration(d.client_timeout)),
-                    doc: "A client retries at another server after this long without an ack.",
-                },
-                ParamInfo {
-                    name: "settle_time",
-                    default: "20 x gossip_interval".into(),
-                    doc: "Values acknowledged this long before the end must have reached every server.",
-                },
-                ParamInfo {
-                    name: "bug",
-                    default: "none".into(),
-                    doc: "A bug variant to plant (see below).",
-                },
-            ],
-            bugs: vec![
-                BugInfo {
-                    name: "volatile_store",
-                    doc: "Acknowledge adds from memory without persisting them first.",
-                    caught_by: "acked_values_survive",
-                },
-                BugInfo {
-                    name: "gossip_once",
-                    doc: "Forward a new value once, with no anti-entropy to repair lost messages.",
-                    caught_by: "convergence",
-                },
-            ],
-            invariants: invariants::INVARIANTS
-                .iter()
-                .map(|&(name, doc)| InvariantInfo { name, doc })
-                .collect(),
-        }
+    const NAME: &'static str = "gossip";
+    const SUMMARY: &'static str =
+        "Gossip broadcast of a grow-only set with push anti-entropy (the example algorithm).";
+    type Node = GossipNode;
+    type Params = GossipParams;
+    type Bug = GossipBug;
+    type Shared = Arc<GossipParams>;
+
+    fn prepare(
+        params: GossipParams,
+        _doc: &str,
+        _config: &WorldConfig,
+    ) -> Result<Arc<GossipParams>, ParamError> {
+        Ok(Arc::new(params))
     }
 
-    fn build(
-        &self,
-        doc: &str,
-        config: WorldConfig,
-        invariants: Option<&[String]>,
-    ) -> Result<Box<dyn SimHandle>, ParamError> {
-        let params: GossipParams = parse_params(doc)?;
-        params.validate(doc, config.servers)?;
-        let chosen = select_invariants(invariants::boxed(params.settle_time()), invariants)?;
-        Ok(Box::new(world(config, params, chosen)))
+    fn invariants(params: &Arc<GossipParams>) -> Vec<Box<dyn Invariant<GossipNode>>> {
+        invariants::boxed(params.settle_time())
+    }
+
+    fn node(
+        params: &Arc<GossipParams>,
+        id: NodeId,
+        kind: NodeKind,
+        durable: &BTreeSet<String>,
+    ) -> GossipNode {
+        match kind {
+            NodeKind::Server => GossipNode::server(params.clone(), durable),
+            NodeKind::Client => GossipNode::client(params.clone(), id),
+        }
     }
 }
 

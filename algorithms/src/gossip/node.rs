@@ -1,7 +1,8 @@
 //! Gossip servers and clients.
 
 use super::{GossipBug, GossipParams};
-use faultline_sim::{Ctx, KvInput, KvOutput, NodeId, NodeView, OpId, Outcome, Process, TimerId};
+use crate::family::kv::{KvInput, KvOutput};
+use faultline_sim::{Ctx, NodeId, NodeView, OpId, Outcome, Process, TimerId};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -155,6 +156,7 @@ impl Process for GossipNode {
     type Msg = GossipMsg;
     type Timer = GossipTimer;
     type Durable = BTreeSet<String>;
+    type Family = crate::family::KvFamily;
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
         if let GossipNode::Server(s) = self

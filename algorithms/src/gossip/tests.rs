@@ -2,6 +2,8 @@
 //! the invariant meant for it.
 
 use super::*;
+use crate::algorithm::AnyAlgorithm;
+use crate::family::{KvWorkload, OpMix};
 use faultline_sim::rng::SimRng;
 use faultline_sim::{
     Fault, LinkConfig, NodeId, RunStatus, ScheduledFault, SimTime, WorkloadConfig,
@@ -68,12 +70,6 @@ fn run(seed: u64, bug: Option<GossipBug>, loss: f64) -> RunStatus {
             ..LinkConfig::default()
         },
         workload: WorkloadConfig {
-            mix: faultline_sim::OpMix {
-                get: 0,
-                put: 1,
-                append: 0,
-                cas: 0,
-            },
             max_ops_per_client: Some(60),
             ..WorkloadConfig::default()
         },
@@ -85,7 +81,16 @@ fn run(seed: u64, bug: Option<GossipBug>, loss: f64) -> RunStatus {
         ..GossipParams::default()
     };
     let settle = params.settle_time();
-    let mut world = world(config, params, invariants::boxed(settle));
+    let adds_only = KvWorkload {
+        mix: OpMix {
+            get: 0,
+            put: 1,
+            append: 0,
+            cas: 0,
+        },
+        ..KvWorkload::default()
+    };
+    let mut world = world(config, params, invariants::boxed(settle)).with_workload(adds_only);
     world.run().clone()
 }
 

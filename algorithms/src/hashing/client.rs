@@ -6,7 +6,8 @@
 use super::msg::{KvMsg, KvTimer, Stamp};
 use super::node::KvNode;
 use super::params::{KvBug, Shared};
-use faultline_sim::{Ctx, KvInput, KvOutput, NodeId, OpId, Outcome, TimerId};
+use crate::family::kv::{KvInput, KvOutput};
+use faultline_sim::{Ctx, NodeId, OpId, Outcome, TimerId};
 use std::sync::Arc;
 
 type Cx<'a, 'b> = &'a mut Ctx<'b, KvNode>;

@@ -19,7 +19,7 @@ pub const INVARIANTS: [(&str, &str); 3] = [
     ),
     (
         "movement_budget",
-        "Each membership change moved at most `movement_budget` of the stored keys to a new primary (Karger et al. §4: a change of one node should move about 1/n of the keys). Off unless the parameter is set.",
+        "Each membership change moved at most `movement_budget` of the stored keys to a new primary (Karger et al. §4: a change of one node should move about 1/n of the keys). Off unless the parameter is set, and not judged over fewer than 50 stored keys, where the fraction is chance.",
     ),
 ];
 
@@ -183,6 +183,11 @@ impl Invariant<KvNode> for KeysOnPreferenceList {
     }
 }
 
+/// Below this many stored keys the moved fraction says more about chance
+/// than about the placement (with one key, any change moves 0% or 100%),
+/// so `movement_budget` does not judge.
+pub const MIN_KEYS_FOR_BUDGET: usize = 50;
+
 /// See [`INVARIANTS`]; judged at the end over the keys stored then.
 #[derive(Clone)]
 struct MovementBudget {
@@ -214,7 +219,7 @@ impl Invariant<KvNode> for MovementBudget {
             .map(|s| s.version)
             .max()
             .unwrap_or(0);
-        if keys.is_empty() {
+        if keys.len() < MIN_KEYS_FOR_BUDGET {
             return Ok(());
         }
         let topo = &self.shared.topology;

@@ -114,12 +114,8 @@ pub use placement::{PlacementKind, Placer, jump_hash};
 pub use ring::Ring;
 pub use topology::{Change, Topology};
 
-use crate::registry::{
-    Algorithm, AlgorithmInfo, BugInfo, InvariantInfo, ParamError, ParamInfo, parse_params,
-    select_invariants,
-};
-use faultline_sim::time::format_duration;
-use faultline_sim::{Factory, Invariant, NodeKind, SimHandle, World, WorldConfig};
+use crate::algorithm::{Algorithm, ParamError};
+use faultline_sim::{Invariant, NodeId, NodeKind, World, WorldConfig};
 use std::sync::Arc;
 
 /// Builds a sharded-store world. `shared` comes from
@@ -129,11 +125,8 @@ pub fn world(
     shared: Arc<Shared>,
     invariants: Vec<Box<dyn Invariant<KvNode>>>,
 ) -> World<KvNode> {
-    let factory: Factory<KvNode> = Arc::new(move |id, kind, durable| match kind {
-        NodeKind::Server => KvNode::server(shared.clone(), id, durable),
-        NodeKind::Client => KvNode::client(shared.clone()),
-    });
-    World::new(config, factory, invariants).expect("the scenario layer validated the config")
+    crate::algorithm::world::<ShardedKv>(config, shared, invariants)
+        .expect("the scenario layer validated the config")
 }
 
 /// Validates parameters against the server count and shares them.
@@ -146,115 +139,30 @@ pub fn shared(doc: &str, params: ShardedKvParams, servers: u32) -> Result<Arc<Sh
 pub struct ShardedKv;
 
 impl Algorithm for ShardedKv {
-    fn info(&self) -> AlgorithmInfo {
-        let d = ShardedKvParams::default();
-        let dur = |d: std::time::Duration| format!("\"{}\"", format_duration(d));
-        let p = |name, default: String, doc| ParamInfo { name, default, doc };
-        AlgorithmInfo {
-            name: "sharded-kv",
-            summary: "A sharded, replicated key-value store placed by consistent hashing, rebalancing on joins and leaves.",
-            params: vec![
-                p(
-                    "placement",
-                    "\"ring\"".into(),
-                    "ring, rendezvous, jump or modulo (the counter-example).",
-                ),
-                p(
-                    "vnodes",
-                    d.vnodes.to_string(),
-                    "Virtual nodes per server on the ring.",
-                ),
-                p(
-                    "weights",
-                    "[]".into(),
-                    "Per-server ring weights (missing ones are 1).",
-                ),
-                p(
-                    "replicas",
-                    d.replicas.to_string(),
-                    "Replicas per key (R): the preference list's length.",
-                ),
-                p(
-                    "write_quorum",
-                    d.write_quorum.to_string(),
-                    "Replicas that must store a write before it is acknowledged (W).",
-                ),
-                p(
-                    "initial_nodes",
-                    "every server".into(),
-                    "Servers n0.. that are members from the start; the rest wait to join.",
-                ),
-                p(
-                    "joins",
-                    "[]".into(),
-                    "Scheduled joins: [{ node = 3, at = \"2s\" }, ...].",
-                ),
-                p(
-                    "leaves",
-                    "[]".into(),
-                    "Scheduled leaves: [{ node = 1, at = \"5s\" }, ...].",
-                ),
-                p(
-                    "durable",
-                    d.durable.to_string(),
-                    "Whether data survives a crash; false: a crash loses the machine's data.",
-                ),
-                p(
-                    "sync_interval",
-                    dur(d.sync_interval),
-                    "Period of fetch retries, anti-entropy and handoff clean-up.",
-                ),
-                p(
-                    "client_timeout",
-                    dur(d.client_timeout),
-                    "A client fails over to the next replica after this long.",
-                ),
-                p(
-                    "retry_backoff",
-                    dur(d.retry_backoff),
-                    "A client waits this long after a Retry.",
-                ),
-                p(
-                    "max_attempts",
-                    d.max_attempts.to_string(),
-                    "A client gives up an operation after this many sends.",
-                ),
-                p(
-                    "movement_budget",
-                    "none".into(),
-                    "Largest fraction of keys one change may move to a new primary.",
-                ),
-                p("bug", "none".into(), "A bug variant to plant (see below)."),
-            ],
-            bugs: vec![
-                BugInfo {
-                    name: "stale_ring",
-                    doc: "Clients never refresh their ring and servers trust the request's version: writes land on old owners after a change.",
-                    caught_by: "keys_on_preference_list",
-                },
-                BugInfo {
-                    name: "delete_before_confirm",
-                    doc: "Delete handed-off keys as soon as they are sent, before the new owner confirmed them.",
-                    caught_by: "acked_writes_survive",
-                },
-            ],
-            invariants: invariants::INVARIANTS
-                .iter()
-                .map(|&(name, doc)| InvariantInfo { name, doc })
-                .collect(),
-        }
+    const NAME: &'static str = "sharded-kv";
+    const SUMMARY: &'static str = "A sharded, replicated key-value store placed by consistent hashing, rebalancing on joins and leaves.";
+    type Node = KvNode;
+    type Params = ShardedKvParams;
+    type Bug = KvBug;
+    type Shared = Arc<Shared>;
+
+    fn prepare(
+        params: ShardedKvParams,
+        doc: &str,
+        config: &WorldConfig,
+    ) -> Result<Arc<Shared>, ParamError> {
+        shared(doc, params, config.servers)
     }
 
-    fn build(
-        &self,
-        doc: &str,
-        config: WorldConfig,
-        invariants: Option<&[String]>,
-    ) -> Result<Box<dyn SimHandle>, ParamError> {
-        let params: ShardedKvParams = parse_params(doc)?;
-        let shared = shared(doc, params, config.servers)?;
-        let chosen = select_invariants(invariants::boxed(shared.clone()), invariants)?;
-        Ok(Box::new(world(config, shared, chosen)))
+    fn invariants(shared: &Arc<Shared>) -> Vec<Box<dyn Invariant<KvNode>>> {
+        invariants::boxed(shared.clone())
+    }
+
+    fn node(shared: &Arc<Shared>, id: NodeId, kind: NodeKind, durable: &KvDurable) -> KvNode {
+        match kind {
+            NodeKind::Server => KvNode::server(shared.clone(), id, durable),
+            NodeKind::Client => KvNode::client(shared.clone()),
+        }
     }
 }
 

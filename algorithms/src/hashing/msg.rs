@@ -1,6 +1,7 @@
 //! What the sharded store's nodes say to each other, and what they store.
 
-use faultline_sim::{KvInput, KvOutput, NodeId, OpId};
+use crate::family::kv::{KvInput, KvOutput};
+use faultline_sim::{NodeId, OpId};
 use serde::Serialize;
 use std::fmt;
 

@@ -4,7 +4,8 @@ use super::client::Client;
 use super::msg::{KvDurable, KvMsg, KvTimer};
 use super::params::Shared;
 use super::server::Server;
-use faultline_sim::{Ctx, KvInput, NodeId, NodeView, OpId, Outcome, Process, ViewSection};
+use crate::family::kv::KvInput;
+use faultline_sim::{Ctx, NodeId, NodeView, OpId, Outcome, Process, ViewSection};
 use std::sync::Arc;
 
 /// A node of the sharded store.
@@ -48,6 +49,7 @@ impl Process for KvNode {
     type Msg = KvMsg;
     type Timer = KvTimer;
     type Durable = KvDurable;
+    type Family = crate::family::KvFamily;
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
         if let KvNode::Server(s) = self {

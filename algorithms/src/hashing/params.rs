@@ -2,7 +2,7 @@
 
 use super::placement::PlacementKind;
 use super::topology::{Change, Topology};
-use crate::registry::ParamError;
+use crate::algorithm::{BugInfo, BugVariant, ParamDoc, ParamError, Settings};
 use faultline_sim::NodeId;
 use faultline_sim::time::duration_str;
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,11 @@ pub enum KvBug {
     /// the new owner, without waiting for the new owner to confirm: a lost
     /// transfer loses the data.
     DeleteBeforeConfirm,
+    /// Ring placement keys a node's virtual nodes by its rank among the
+    /// members instead of its id: a join or leave renumbers the nodes above
+    /// it, whose points all move, and far more keys change owner than the
+    /// change needs.
+    TokensByRank,
 }
 
 impl KvBug {
@@ -28,8 +33,29 @@ impl KvBug {
         match self {
             KvBug::StaleRing => "stale_ring",
             KvBug::DeleteBeforeConfirm => "delete_before_confirm",
+            KvBug::TokensByRank => "tokens_by_rank",
         }
     }
+}
+
+impl BugVariant for KvBug {
+    const ALL: &'static [BugInfo] = &[
+        BugInfo {
+            name: "stale_ring",
+            doc: "Clients never refresh their ring and servers trust the request's version: writes land on old owners after a change.",
+            caught_by: "keys_on_preference_list",
+        },
+        BugInfo {
+            name: "delete_before_confirm",
+            doc: "Delete handed-off keys as soon as they are sent, before the new owner confirmed them.",
+            caught_by: "acked_writes_survive",
+        },
+        BugInfo {
+            name: "tokens_by_rank",
+            doc: "Hash a node's virtual nodes by its rank among the members, not its id: a change renumbers nodes and moves most keys.",
+            caught_by: "movement_budget",
+        },
+    ];
 }
 
 /// A scheduled join or leave.
@@ -107,6 +133,62 @@ impl Default for ShardedKvParams {
             bug: None,
         }
     }
+}
+
+impl Settings for ShardedKvParams {
+    const TABLE: &'static str = "params";
+    const DOCS: &'static [ParamDoc] = &[
+        ParamDoc::new(
+            "placement",
+            "ring, rendezvous, jump or modulo (the counter-example).",
+        ),
+        ParamDoc::new("vnodes", "Virtual nodes per server on the ring."),
+        ParamDoc::new("weights", "Per-server ring weights (missing ones are 1)."),
+        ParamDoc::new(
+            "replicas",
+            "Replicas per key (R): the preference list's length.",
+        ),
+        ParamDoc::new(
+            "write_quorum",
+            "Replicas that must store a write before it is acknowledged (W).",
+        ),
+        ParamDoc::new(
+            "initial_nodes",
+            "Servers n0.. that are members from the start; the rest wait to join.",
+        )
+        .default_text("every server"),
+        ParamDoc::new(
+            "joins",
+            "Scheduled joins: [{ node = 3, at = \"2s\" }, ...].",
+        ),
+        ParamDoc::new(
+            "leaves",
+            "Scheduled leaves: [{ node = 1, at = \"5s\" }, ...].",
+        ),
+        ParamDoc::new(
+            "durable",
+            "Whether data survives a crash; false: a crash loses the machine's data.",
+        ),
+        ParamDoc::new(
+            "sync_interval",
+            "Period of fetch retries, anti-entropy and handoff clean-up.",
+        ),
+        ParamDoc::new(
+            "client_timeout",
+            "A client fails over to the next replica after this long.",
+        ),
+        ParamDoc::new("retry_backoff", "A client waits this long after a Retry."),
+        ParamDoc::new(
+            "max_attempts",
+            "A client gives up an operation after this many sends.",
+        ),
+        ParamDoc::new(
+            "movement_budget",
+            "Largest fraction of keys one change may move to a new primary.",
+        )
+        .default_text("none"),
+        ParamDoc::new("bug", "A bug variant to plant (see below).").default_text("none"),
+    ];
 }
 
 impl ShardedKvParams {
@@ -189,8 +271,15 @@ impl ShardedKvParams {
                 ));
             }
         }
+        if self.bug == Some(KvBug::TokensByRank) && self.placement != PlacementKind::Ring {
+            return Err(err(
+                "bug",
+                "tokens_by_rank is a mistake of ring placement; expected placement = \"ring\""
+                    .into(),
+            ));
+        }
         let members: Vec<NodeId> = (0..initial).map(NodeId).collect();
-        Topology::new(
+        let mut topology = Topology::new(
             self.placement,
             self.vnodes,
             &self.weights,
@@ -207,7 +296,11 @@ impl ShardedKvParams {
                 },
                 m,
             )
-        })
+        })?;
+        if self.bug == Some(KvBug::TokensByRank) {
+            topology.place_by_rank(self.vnodes, &self.weights);
+        }
+        Ok(topology)
     }
 }
 

@@ -30,11 +30,30 @@ impl Ring {
     /// A ring where node `n` with weight `w` gets `round(vnodes * w)` points
     /// (at least one), so its expected share of keys is proportional to `w`.
     pub fn weighted(members: &[(NodeId, f64)], vnodes: u32) -> Ring {
+        Ring::placed_by(members, vnodes, |_, node| node.0 as u64)
+    }
+
+    /// The ring of the `tokens_by_rank` bug: a node's points hash its rank
+    /// among `members` (sorted by id) instead of its id, so a join or leave
+    /// below it renumbers it and moves all of its points.
+    pub fn weighted_by_rank(members: &[(NodeId, f64)], vnodes: u32) -> Ring {
+        let mut sorted = members.to_vec();
+        sorted.sort_by_key(|&(node, _)| node);
+        Ring::placed_by(&sorted, vnodes, |rank, _| rank as u64)
+    }
+
+    /// Points of `members` at `hash_pair(seed(rank, node), i)`.
+    fn placed_by(
+        members: &[(NodeId, f64)],
+        vnodes: u32,
+        seed: impl Fn(usize, NodeId) -> u64,
+    ) -> Ring {
         let mut points = Vec::new();
         let mut ids: Vec<NodeId> = Vec::with_capacity(members.len());
-        for &(node, weight) in members {
+        for (rank, &(node, weight)) in members.iter().enumerate() {
             let count = ((vnodes as f64 * weight).round() as u64).max(1);
-            points.extend((0..count).map(|i| (hash_pair(node.0 as u64, i), node)));
+            let seed = seed(rank, node);
+            points.extend((0..count).map(|i| (hash_pair(seed, i), node)));
             ids.push(node);
         }
         points.sort_unstable();
@@ -114,6 +133,32 @@ mod tests {
 
     fn nodes(n: u32) -> Vec<NodeId> {
         (0..n).map(NodeId).collect()
+    }
+
+    /// Fraction of 10,000 key hashes whose owner differs between two rings.
+    fn moved(a: &Ring, b: &Ring) -> f64 {
+        let n = 10_000u64;
+        let moved = (0..n)
+            .map(|k| crate::hashing::hash::hash_pair(k, 7))
+            .filter(|&h| a.owner(h) != b.owner(h))
+            .count();
+        moved as f64 / n as f64
+    }
+
+    #[test]
+    fn tokens_keyed_by_rank_move_most_keys_when_a_low_node_leaves() {
+        let weighted =
+            |ids: &[u32]| -> Vec<(NodeId, f64)> { ids.iter().map(|&i| (NodeId(i), 1.0)).collect() };
+        let (all, without_n1) = (weighted(&[0, 1, 2, 3, 4]), weighted(&[0, 2, 3, 4]));
+        let by_id = moved(&Ring::weighted(&all, 64), &Ring::weighted(&without_n1, 64));
+        let by_rank = moved(
+            &Ring::weighted_by_rank(&all, 64),
+            &Ring::weighted_by_rank(&without_n1, 64),
+        );
+        // Keyed by id, only n1's fifth moves; keyed by rank, n2..n4 each
+        // take over the points of the node below them.
+        assert!((by_id - 0.2).abs() < 0.05, "by id: {by_id}");
+        assert!(by_rank > 0.6, "by rank: {by_rank}");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use super::msg::{Entry, KvDurable, KvMsg, KvTimer, Stamp};
 use super::node::KvNode;
 use super::params::{KvBug, Shared};
-use faultline_sim::{Ctx, KvInput, KvOutput, NodeId, OpId};
+use crate::family::kv::{KvInput, KvOutput};
+use faultline_sim::{Ctx, NodeId, OpId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;

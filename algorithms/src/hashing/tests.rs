@@ -3,10 +3,12 @@
 //! meant for it within a stated number of seeds.
 
 use super::*;
+use crate::algorithm::AnyAlgorithm;
+use crate::family::{KvWorkload, OpMix};
 use faultline_checker::models::KvModel;
 use faultline_checker::{Budget, check};
 use faultline_sim::{
-    Fault, LinkConfig, NodeId, OpMix, RunStatus, ScheduledFault, SimTime, WorkloadConfig,
+    Fault, LinkConfig, NodeId, RunStatus, ScheduledFault, SimTime, WorkloadConfig,
 };
 use std::time::Duration;
 
@@ -66,13 +68,6 @@ impl Setup {
                 ..LinkConfig::default()
             },
             workload: WorkloadConfig {
-                keys: self.keys,
-                mix: OpMix {
-                    get: 4,
-                    put: 3,
-                    append: 2,
-                    cas: 1,
-                },
                 think_time: ms(10),
                 ..WorkloadConfig::default()
             },
@@ -80,7 +75,17 @@ impl Setup {
             ..WorldConfig::default()
         };
         let shared = shared("", self.params.clone(), self.servers).expect("valid params");
-        world(config, shared.clone(), invariants::boxed(shared))
+        let workload = KvWorkload {
+            keys: self.keys,
+            mix: OpMix {
+                get: 4,
+                put: 3,
+                append: 2,
+                cas: 1,
+            },
+            ..KvWorkload::default()
+        };
+        world(config, shared.clone(), invariants::boxed(shared)).with_workload(workload)
     }
 
     /// The run's outcome: an invariant violation, else `linearizability`

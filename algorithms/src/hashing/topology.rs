@@ -9,6 +9,7 @@
 
 use super::hash::key_hash;
 use super::placement::{PlacementKind, Placer};
+use super::ring::Ring;
 use faultline_sim::NodeId;
 use std::time::Duration;
 
@@ -100,6 +101,19 @@ impl Topology {
             });
         }
         Ok(Topology { versions, replicas })
+    }
+
+    /// Re-places every version with the ring of the `tokens_by_rank` bug
+    /// (virtual nodes keyed by a node's rank among the members).
+    pub fn place_by_rank(&mut self, vnodes: u32, weights: &[f64]) {
+        for version in &mut self.versions {
+            let weighted: Vec<(NodeId, f64)> = version
+                .members
+                .iter()
+                .map(|&n| (n, weights.get(n.index()).copied().unwrap_or(1.0)))
+                .collect();
+            version.placer = Placer::Ring(Ring::weighted_by_rank(&weighted, vnodes));
+        }
     }
 
     /// The newest version number.

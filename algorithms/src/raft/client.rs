@@ -8,7 +8,8 @@
 use super::RaftNode;
 use super::msg::{ClientReply, RaftMsg, RaftTimer};
 use super::params::RaftParams;
-use faultline_sim::{Ctx, KvInput, LocalTime, NodeId, OpId, Outcome};
+use crate::family::kv::KvInput;
+use faultline_sim::{Ctx, LocalTime, NodeId, OpId, Outcome};
 use std::sync::Arc;
 
 /// The operation a client is working on.

@@ -13,8 +13,9 @@
 //! prefix of the log must have equal digests (`applied_prefix_agreement`).
 
 use super::msg::{Command, Entry};
+use crate::family::kv::{KvInput, KvOutput};
+use faultline_sim::NodeId;
 use faultline_sim::hash::StableHasher;
-use faultline_sim::{KvInput, KvOutput, NodeId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};

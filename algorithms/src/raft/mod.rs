@@ -72,13 +72,12 @@ pub mod node;
 pub mod params;
 pub mod view;
 
-use crate::registry::{
-    Algorithm, AlgorithmInfo, InvariantInfo, ParamError, parse_params, select_invariants,
-};
+use crate::algorithm::{Algorithm, ParamError};
+use crate::family::KvFamily;
+use crate::family::kv::KvInput;
 use client::Client;
 use faultline_sim::{
-    Ctx, Factory, Invariant, KvInput, NodeId, NodeKind, NodeView, OpId, Process, SimHandle, World,
-    WorldConfig,
+    Ctx, Invariant, NodeId, NodeKind, NodeView, OpId, Process, World, WorldConfig,
 };
 use log::RaftLog;
 pub use msg::{RaftMsg, RaftTimer};
@@ -129,6 +128,7 @@ impl Process for RaftNode {
     type Msg = RaftMsg;
     type Timer = RaftTimer;
     type Durable = RaftDurable;
+    type Family = KvFamily;
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
         if let RaftNode::Server(s) = self {
@@ -165,50 +165,66 @@ impl Process for RaftNode {
     }
 }
 
+/// What every Raft node shares: the parameters and the cluster size.
+#[derive(Clone, Debug)]
+pub struct RaftShared {
+    /// The parameters.
+    pub params: Arc<RaftParams>,
+    /// Number of servers (clients spread their first guess over them).
+    pub servers: u32,
+}
+
 /// Builds a Raft world with the chosen invariants.
 pub fn world(
     config: WorldConfig,
     params: RaftParams,
     invariants: Vec<Box<dyn Invariant<RaftNode>>>,
 ) -> World<RaftNode> {
-    let servers = config.servers;
-    let params = Arc::new(params);
-    let factory: Factory<RaftNode> = Arc::new(move |id, kind, durable| match kind {
-        NodeKind::Server => {
-            RaftNode::Server(Box::new(Server::recover(params.clone(), id, durable)))
-        }
-        NodeKind::Client => RaftNode::Client(Client::new(params.clone(), id, servers)),
-    });
-    World::new(config, factory, invariants).expect("the scenario layer validated the config")
+    let shared = RaftShared {
+        params: Arc::new(params),
+        servers: config.servers,
+    };
+    crate::algorithm::world::<Raft>(config, shared, invariants)
+        .expect("the scenario layer validated the config")
 }
 
 /// The registry entry.
 pub struct Raft;
 
 impl Algorithm for Raft {
-    fn info(&self) -> AlgorithmInfo {
-        AlgorithmInfo {
-            name: "raft",
-            summary: "Raft consensus (election, replication, persistence, snapshots) with a linearizable key-value service.",
-            params: RaftParams::info(),
-            bugs: RaftBug::all(),
-            invariants: invariants::INVARIANTS
-                .iter()
-                .map(|&(name, doc)| InvariantInfo { name, doc })
-                .collect(),
-        }
+    const NAME: &'static str = "raft";
+    const SUMMARY: &'static str = "Raft consensus (election, replication, persistence, snapshots) with a linearizable key-value service.";
+    type Node = RaftNode;
+    type Params = RaftParams;
+    type Bug = RaftBug;
+    type Shared = RaftShared;
+
+    fn prepare(
+        params: RaftParams,
+        _doc: &str,
+        config: &WorldConfig,
+    ) -> Result<RaftShared, ParamError> {
+        Ok(RaftShared {
+            params: Arc::new(params),
+            servers: config.servers,
+        })
     }
 
-    fn build(
-        &self,
-        doc: &str,
-        config: WorldConfig,
-        invariants: Option<&[String]>,
-    ) -> Result<Box<dyn SimHandle>, ParamError> {
-        let params: RaftParams = parse_params(doc)?;
-        params.validate(doc)?;
-        let chosen = select_invariants(invariants::boxed(), invariants)?;
-        Ok(Box::new(world(config, params, chosen)))
+    fn invariants(_shared: &RaftShared) -> Vec<Box<dyn Invariant<RaftNode>>> {
+        invariants::boxed()
+    }
+
+    fn node(shared: &RaftShared, id: NodeId, kind: NodeKind, durable: &RaftDurable) -> RaftNode {
+        match kind {
+            NodeKind::Server => RaftNode::Server(Box::new(Server::recover(
+                shared.params.clone(),
+                id,
+                durable,
+            ))),
+            NodeKind::Client => {
+                RaftNode::Client(Client::new(shared.params.clone(), id, shared.servers))
+            }
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! the timers they set.
 
 use super::kv::KvStore;
-use faultline_sim::{KvInput, KvOutput, NodeId};
+use crate::family::kv::{KvInput, KvOutput};
+use faultline_sim::NodeId;
 use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! Raft's parameters, their defaults and validation, and the bug variants.
 
-use crate::registry::{BugInfo, ParamError, ParamInfo};
+use crate::algorithm::{BugInfo, BugVariant, ParamDoc, ParamError, Settings};
+use faultline_sim::WorldConfig;
 use faultline_sim::time::{duration_str, format_duration};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -58,9 +59,13 @@ pub enum RaftBug {
     /// Lease reads counted from when the acknowledgements arrived, for a
     /// full election timeout, with no allowance for clock drift.
     LeaseIgnoresDrift,
+    /// The leader applies each entry to its state machine, and answers its
+    /// client, as soon as it appends it, before a majority stores it (§5.3:
+    /// only committed entries may be applied).
+    ApplyBeforeCommit,
 }
 
-impl RaftBug {
+impl BugVariant for RaftBug {
     /// Every bug variant, documented, with the check that catches each:
     /// every one has a `scenarios/raft/bug-*.toml` that shows it caught.
     ///
@@ -72,65 +77,68 @@ impl RaftBug {
     /// faults placed after exact events, recorded from the scripts that
     /// play them; `lease_ignores_drift` has a nemesis scenario whose `seed`
     /// is one at which the bug shows (about one seed in 250).
-    pub fn all() -> Vec<BugInfo> {
-        vec![
-            BugInfo {
-                name: "vote_without_log_check",
-                doc: "Grant votes without checking that the candidate's log is at least as up-to-date (§5.4.1).",
-                caught_by: "leader_completeness",
-            },
-            BugInfo {
-                name: "keep_leadership_on_higher_term",
-                doc: "A leader that sees a higher term adopts it but stays leader.",
-                caught_by: "election_safety",
-            },
-            BugInfo {
-                name: "leader_drops_uncommitted_tail",
-                doc: "A new leader deletes the uncommitted entries at the end of its log.",
-                caught_by: "leader_append_only",
-            },
-            BugInfo {
-                name: "skip_prev_term_check",
-                doc: "A follower appends without checking the term of the entry at prevLogIndex.",
-                caught_by: "log_matching",
-            },
-            BugInfo {
-                name: "commit_from_stale_append",
-                doc: "A follower takes its commit index from every AppendEntries, so a delayed one lowers it.",
-                caught_by: "commit_index_monotonic",
-            },
-            BugInfo {
-                name: "snapshot_without_sessions",
-                doc: "Snapshots omit the client sessions, so a restored server applies retried commands twice.",
-                caught_by: "applied_prefix_agreement",
-            },
-            BugInfo {
-                name: "local_reads",
-                doc: "The leader answers reads from local state without confirming it is still leader.",
-                caught_by: "linearizability",
-            },
-            BugInfo {
-                name: "no_dedup",
-                doc: "No duplicate suppression: a retried command in the log twice takes effect twice.",
-                caught_by: "linearizability",
-            },
-            BugInfo {
-                name: "commit_previous_term_by_count",
-                doc: "Commit entries of earlier terms by counting replicas (the Figure 8 mistake, §5.4.2).",
-                caught_by: "leader_completeness",
-            },
-            BugInfo {
-                name: "forget_vote",
-                doc: "Keep votedFor in memory only: a restarted server votes twice in one term.",
-                caught_by: "election_safety",
-            },
-            BugInfo {
-                name: "lease_ignores_drift",
-                doc: "Size the read lease as a full election timeout on the leader's clock, with no margin for clock drift.",
-                caught_by: "linearizability",
-            },
-        ]
-    }
+    const ALL: &'static [BugInfo] = &[
+        BugInfo {
+            name: "vote_without_log_check",
+            doc: "Grant votes without checking that the candidate's log is at least as up-to-date (§5.4.1).",
+            caught_by: "leader_completeness",
+        },
+        BugInfo {
+            name: "keep_leadership_on_higher_term",
+            doc: "A leader that sees a higher term adopts it but stays leader.",
+            caught_by: "election_safety",
+        },
+        BugInfo {
+            name: "leader_drops_uncommitted_tail",
+            doc: "A new leader deletes the uncommitted entries at the end of its log.",
+            caught_by: "leader_append_only",
+        },
+        BugInfo {
+            name: "skip_prev_term_check",
+            doc: "A follower appends without checking the term of the entry at prevLogIndex.",
+            caught_by: "log_matching",
+        },
+        BugInfo {
+            name: "commit_from_stale_append",
+            doc: "A follower takes its commit index from every AppendEntries, so a delayed one lowers it.",
+            caught_by: "commit_index_monotonic",
+        },
+        BugInfo {
+            name: "snapshot_without_sessions",
+            doc: "Snapshots omit the client sessions, so a restored server applies retried commands twice.",
+            caught_by: "applied_prefix_agreement",
+        },
+        BugInfo {
+            name: "local_reads",
+            doc: "The leader answers reads from local state without confirming it is still leader.",
+            caught_by: "linearizability",
+        },
+        BugInfo {
+            name: "no_dedup",
+            doc: "No duplicate suppression: a retried command in the log twice takes effect twice.",
+            caught_by: "linearizability",
+        },
+        BugInfo {
+            name: "commit_previous_term_by_count",
+            doc: "Commit entries of earlier terms by counting replicas (the Figure 8 mistake, §5.4.2).",
+            caught_by: "leader_completeness",
+        },
+        BugInfo {
+            name: "forget_vote",
+            doc: "Keep votedFor in memory only: a restarted server votes twice in one term.",
+            caught_by: "election_safety",
+        },
+        BugInfo {
+            name: "lease_ignores_drift",
+            doc: "Size the read lease as a full election timeout on the leader's clock, with no margin for clock drift.",
+            caught_by: "linearizability",
+        },
+        BugInfo {
+            name: "apply_before_commit",
+            doc: "The leader applies entries (and answers clients) as soon as it appends them, before a majority stores them (§5.3).",
+            caught_by: "state_machine_safety",
+        },
+    ];
 }
 
 /// Parameters of Raft.
@@ -210,9 +218,63 @@ impl RaftParams {
         let rho = self.lease_drift_bound_ppm as f64 / 1e6;
         self.election_timeout_min.mul_f64((1.0 - rho) / (1.0 + rho))
     }
+}
 
-    /// Checks the parameters against the document they came from.
-    pub fn validate(&self, doc: &str) -> Result<(), ParamError> {
+impl Settings for RaftParams {
+    const TABLE: &'static str = "params";
+    const DOCS: &'static [ParamDoc] = &[
+        ParamDoc::new(
+            "election_timeout_min",
+            "Lower end of the randomised election timeout (§5.2).",
+        ),
+        ParamDoc::new(
+            "election_timeout_max",
+            "Upper end of the randomised election timeout.",
+        ),
+        ParamDoc::new(
+            "heartbeat_interval",
+            "Leader's AppendEntries period when idle; below election_timeout_min.",
+        ),
+        ParamDoc::new(
+            "max_entries_per_append",
+            "Batch size: most entries per AppendEntries.",
+        ),
+        ParamDoc::new(
+            "snapshot_threshold",
+            "Compact the log when this many applied entries are in it (0: never).",
+        ),
+        ParamDoc::new(
+            "read_mode",
+            "How reads are served: \"log\", \"read_index\" or \"lease\".",
+        ),
+        ParamDoc::new(
+            "pre_vote",
+            "Run a pre-vote round before incrementing the term (thesis §9.6).",
+        ),
+        ParamDoc::new(
+            "lease_drift_bound_ppm",
+            "Clock drift the lease tolerates; leases are unsafe beyond it.",
+        ),
+        ParamDoc::new(
+            "client_timeout",
+            "A client retries at another server after this long without a reply.",
+        ),
+        ParamDoc::new(
+            "client_backoff",
+            "Pause before retrying when no server knows the leader.",
+        ),
+        ParamDoc::new(
+            "client_give_up",
+            "A client reports an operation as unknown after this long.",
+        ),
+        ParamDoc::new(
+            "bug",
+            "A bug variant to plant (see below; docs/lessons/raft.md explains each).",
+        )
+        .default_text("none"),
+    ];
+
+    fn validate(&self, doc: &str, _config: &WorldConfig) -> Result<(), ParamError> {
         let err = |key: &str, msg: String| Err(ParamError::at_key(doc, key, msg));
         if self.election_timeout_min.is_zero() {
             return err(
@@ -269,73 +331,5 @@ impl RaftParams {
             );
         }
         Ok(())
-    }
-
-    /// Documentation of every parameter, for `faultline list`.
-    pub fn info() -> Vec<ParamInfo> {
-        let d = RaftParams::default();
-        let dur = |x: Duration| format!("\"{}\"", format_duration(x));
-        vec![
-            ParamInfo {
-                name: "election_timeout_min",
-                default: dur(d.election_timeout_min),
-                doc: "Lower end of the randomised election timeout (§5.2).",
-            },
-            ParamInfo {
-                name: "election_timeout_max",
-                default: dur(d.election_timeout_max),
-                doc: "Upper end of the randomised election timeout.",
-            },
-            ParamInfo {
-                name: "heartbeat_interval",
-                default: dur(d.heartbeat_interval),
-                doc: "Leader's AppendEntries period when idle; below election_timeout_min.",
-            },
-            ParamInfo {
-                name: "max_entries_per_append",
-                default: d.max_entries_per_append.to_string(),
-                doc: "Batch size: most entries per AppendEntries.",
-            },
-            ParamInfo {
-                name: "snapshot_threshold",
-                default: d.snapshot_threshold.to_string(),
-                doc: "Compact the log when this many applied entries are in it (0: never).",
-            },
-            ParamInfo {
-                name: "read_mode",
-                default: "\"read_index\"".into(),
-                doc: "How reads are served: \"log\", \"read_index\" or \"lease\".",
-            },
-            ParamInfo {
-                name: "pre_vote",
-                default: d.pre_vote.to_string(),
-                doc: "Run a pre-vote round before incrementing the term (thesis §9.6).",
-            },
-            ParamInfo {
-                name: "lease_drift_bound_ppm",
-                default: d.lease_drift_bound_ppm.to_string(),
-                doc: "Clock drift the lease tolerates; leases are unsafe beyond it.",
-            },
-            ParamInfo {
-                name: "client_timeout",
-                default: dur(d.client_timeout),
-                doc: "A client retries at another server after this long without a reply.",
-            },
-            ParamInfo {
-                name: "client_backoff",
-                default: dur(d.client_backoff),
-                doc: "Pause before retrying when no server knows the leader.",
-            },
-            ParamInfo {
-                name: "client_give_up",
-                default: dur(d.client_give_up),
-                doc: "A client reports an operation as unknown after this long.",
-            },
-            ParamInfo {
-                name: "bug",
-                default: "none".into(),
-                doc: "A bug variant to plant (see below; docs/lessons/raft.md explains each).",
-            },
-        ]
     }
 }

@@ -33,7 +33,8 @@
 //! `cargo test -p faultline-algorithms regenerate_scripted_scenarios -- --ignored`.
 
 use super::*;
-use crate::registry::{parse_params, select_invariants};
+use crate::algorithm::{parse_params, select_invariants};
+use crate::family::{Family, KvFamily};
 use crate::scenario::Scenario;
 use faultline_sim::{Fault, FaultSchedule, RunStatus, TraceMode};
 use std::path::PathBuf;
@@ -71,7 +72,8 @@ fn scripted_world(s: &Scenario, seed: u64, bug: Option<RaftBug>) -> World<RaftNo
     let params = RaftParams { bug, ..file_params };
     let chosen = select_invariants(invariants::boxed(), s.checks.invariants.as_deref())
         .expect("the file's invariants");
-    world(config, params, chosen)
+    let workload = KvFamily::parse_workload(&s.text, &config).expect("the file's workload");
+    world(config, params, chosen).with_workload(workload)
 }
 
 fn server(w: &World<RaftNode>, id: NodeId) -> Option<&node::Server> {

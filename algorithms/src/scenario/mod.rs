@@ -39,7 +39,7 @@ pub use outcome::{CheckFailure, LinearizabilityReport, LivenessReport, RunReport
 pub use raw::parse_seed;
 pub use replay::ReplayInfo;
 
-use crate::registry::Algorithm;
+use crate::algorithm::AnyAlgorithm;
 use faultline_sim::{
     FaultSchedule, LinkConfig, SimHandle, SimTime, TraceMode, WorkloadConfig, WorldConfig,
 };
@@ -72,7 +72,8 @@ pub struct Checks {
     pub invariants: Option<Vec<String>>,
     /// Check invariants after every `stride` events.
     pub stride: u64,
-    /// Check the client history for linearizability against the KV model.
+    /// Check the client history for linearizability against the model of
+    /// the algorithm's operation family.
     pub linearizability: bool,
     /// The liveness bound: after the last fault, every client operation
     /// invoked completes within it, and at least one completes ok.
@@ -93,7 +94,7 @@ pub struct Scenario {
     /// A lesson to read with it, if any.
     pub lesson: Option<String>,
     /// The algorithm's registry entry.
-    pub algorithm: &'static dyn Algorithm,
+    pub algorithm: &'static dyn AnyAlgorithm,
     /// Number of servers.
     pub servers: u32,
     /// Number of clients.
@@ -104,7 +105,8 @@ pub struct Scenario {
     pub seed: u64,
     /// Settings of every link at the start.
     pub link: LinkConfig,
-    /// Client behaviour.
+    /// Client pacing (what clients ask for is read from `[clients]` by the
+    /// algorithm's operation family when a run is built).
     pub workload: WorkloadConfig,
     /// The timed faults written in the file.
     pub faults: FaultSchedule,
@@ -123,7 +125,7 @@ impl std::fmt::Debug for Scenario {
         f.debug_struct("Scenario")
             .field("file", &self.file)
             .field("name", &self.name)
-            .field("algorithm", &self.algorithm.info().name)
+            .field("algorithm", &self.algorithm.name())
             .field("servers", &self.servers)
             .field("clients", &self.clients)
             .field("duration", &self.duration)
@@ -158,7 +160,7 @@ impl Scenario {
 
     /// The algorithm's registry name.
     pub fn algorithm_name(&self) -> &'static str {
-        self.algorithm.info().name
+        self.algorithm.name()
     }
 
     /// The run's end as an instant.

@@ -6,9 +6,11 @@
 //! invariant violation (the run stopped there), linearizability, liveness.
 //! No failure is `pass`.
 //!
-//! **Linearizability.** The history (`SimHandle::history`) is checked with
-//! faultline-checker's key-value model under a step budget of
-//! [`LINEARIZABILITY_STEPS`], so the answer does not depend on the machine.
+//! **Linearizability.** The history is checked against the sequential model
+//! of the algorithm's operation family (`SimHandle::check_history`: the
+//! key-value model for `kv`, the consensus model for `consensus`) under a
+//! step budget of [`LINEARIZABILITY_STEPS`], so the answer does not depend
+//! on the machine.
 //! A history the search cannot decide within the budget counts as a
 //! `linearizability` failure whose reason says it was undecided.
 //!
@@ -21,10 +23,9 @@
 //! fault), nor are those invoked within `B` of the end.
 
 use super::{Expectation, Scenario};
-use faultline_checker::models::KvModel;
-use faultline_checker::{Budget, KvInput, KvOutput, Operation, Outcome, Verdict};
+use faultline_checker::{Budget, CheckResult, Verdict};
 use faultline_sim::time::format_duration;
-use faultline_sim::{FaultSchedule, RunStatus, SimHandle, SimTime, Stats};
+use faultline_sim::{FaultSchedule, OpStatus, OpTiming, RunStatus, SimHandle, SimTime, Stats};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -118,7 +119,6 @@ impl Scenario {
         let status = handle.status().clone();
         let complete = !status.is_running();
         let faults = handle.fault_schedule();
-        let history = handle.history();
         let mut failure = match &status {
             RunStatus::Violated(v) => Some(CheckFailure {
                 check: v.invariant.clone(),
@@ -129,7 +129,7 @@ impl Scenario {
             _ => None,
         };
         let linearizability = self.checks.linearizability.then(|| {
-            let (report, problem) = check_linearizability(history);
+            let (report, problem) = check_linearizability(handle);
             if failure.is_none()
                 && let Some(reason) = problem
             {
@@ -145,7 +145,8 @@ impl Scenario {
         let liveness = match self.checks.liveness {
             Some(bound) if complete && matches!(status, RunStatus::Finished) => {
                 let quiet = faults.iter().map(|f| f.at).max().unwrap_or(SimTime::ZERO);
-                let (report, problem) = check_liveness(history, quiet, self.end(), bound);
+                let timings = op_timings(handle);
+                let (report, problem) = check_liveness(&timings, quiet, self.end(), bound);
                 if failure.is_none()
                     && let Some(reason) = problem
                 {
@@ -185,11 +186,21 @@ impl Scenario {
     }
 }
 
-/// Checks a history against the key-value model.
-pub fn check_linearizability(
-    history: &[Operation<KvInput, KvOutput>],
-) -> (LinearizabilityReport, Option<String>) {
-    let result = faultline_checker::check(&KvModel, history, Budget::steps(LINEARIZABILITY_STEPS));
+/// Every client operation's timing, in invocation order.
+pub fn op_timings(handle: &dyn SimHandle) -> Vec<OpTiming> {
+    (0..handle.op_count())
+        .filter_map(|i| handle.op_timing(i))
+        .collect()
+}
+
+/// Checks a run's history against its operation family's model.
+pub fn check_linearizability(handle: &dyn SimHandle) -> (LinearizabilityReport, Option<String>) {
+    let result = handle.check_history(Budget::steps(LINEARIZABILITY_STEPS));
+    linearizability_report(&result)
+}
+
+/// The report and the failure reason (if any) of a linearizability check.
+pub fn linearizability_report(result: &CheckResult) -> (LinearizabilityReport, Option<String>) {
     let report = LinearizabilityReport {
         verdict: match result.verdict {
             Verdict::Linearizable => "linearizable",
@@ -226,7 +237,7 @@ pub fn check_linearizability(
 
 /// The liveness check defined in the module documentation.
 pub fn check_liveness(
-    history: &[Operation<KvInput, KvOutput>],
+    history: &[OpTiming],
     quiet: SimTime,
     end: SimTime,
     bound: Duration,
@@ -241,16 +252,17 @@ pub fn check_liveness(
     let mut problem = None;
     let mut any_ok = false;
     for (index, op) in history.iter().enumerate() {
-        if op.call < quiet.0 {
+        let call = op.call.as_nanos();
+        if call < quiet.as_nanos() {
             continue;
         }
-        any_ok |= matches!(op.outcome, Outcome::Ok(_));
-        if op.call.saturating_add(bound_nanos) > end.0 {
+        any_ok |= op.status == OpStatus::Ok;
+        if call.saturating_add(bound_nanos) > end.as_nanos() {
             continue;
         }
         report.judged += 1;
-        let done = match (&op.outcome, op.ret) {
-            (Outcome::Ok(_) | Outcome::Fail, Some(ret)) => Some(ret.saturating_sub(op.call)),
+        let done = match (op.status, op.ret) {
+            (OpStatus::Ok | OpStatus::Fail, Some(ret)) => Some(ret.as_nanos().saturating_sub(call)),
             _ => None,
         };
         match done {
@@ -264,9 +276,9 @@ pub fn check_liveness(
                     None => "never completed".to_string(),
                 };
                 problem = Some(format!(
-                    "operation #{index} of client n{} invoked at {} (after the last fault at {quiet}) {how}; expected completion within {}",
+                    "operation #{index} of client {} invoked at {} (after the last fault at {quiet}) {how}; expected completion within {}",
                     op.client,
-                    SimTime(op.call),
+                    op.call,
                     format_duration(bound)
                 ));
             }
@@ -285,20 +297,12 @@ pub fn check_liveness(
 mod tests {
     use super::*;
 
-    fn op(call: u64, ret: Option<u64>, ok: bool) -> Operation<KvInput, KvOutput> {
-        Operation {
-            client: 3,
-            input: KvInput::Put {
-                key: "k0".into(),
-                value: "v".into(),
-            },
-            call,
-            outcome: if ok {
-                Outcome::Ok(KvOutput::Written)
-            } else {
-                Outcome::Unknown
-            },
-            ret,
+    fn op(call: u64, ret: Option<u64>, ok: bool) -> OpTiming {
+        OpTiming {
+            client: faultline_sim::NodeId(3),
+            call: SimTime(call),
+            ret: ret.map(SimTime),
+            status: if ok { OpStatus::Ok } else { OpStatus::Unknown },
         }
     }
 

@@ -10,7 +10,6 @@ use crate::session::Session;
 use crate::{text, theme};
 use eframe::egui::{self, RichText};
 use faultline_algorithms::scenario::RunReport;
-use faultline_checker::models::KvModel;
 use faultline_checker::{Budget, CheckResult, Verdict};
 use faultline_sim::RunStatus;
 use faultline_sim::time::format_duration;
@@ -73,11 +72,9 @@ impl ChecksPanel {
         let key = (session.cursor(), session.handle.fingerprint());
         let stale = self.cached.as_ref().is_none_or(|(k, _)| *k != key);
         if stale && may_check {
-            let result = faultline_checker::check(
-                &KvModel,
-                session.handle.history(),
-                Budget::steps(LINEARIZABILITY_STEPS),
-            );
+            let result = session
+                .handle
+                .check_history(Budget::steps(LINEARIZABILITY_STEPS));
             self.cached = Some((key, result));
         }
         let stale = self.cached.as_ref().is_none_or(|(k, _)| *k != key);
@@ -166,17 +163,16 @@ impl ChecksPanel {
                 ui.separator();
                 verdict_ui(ui, session, &report);
             }
-            let history = session.handle.history();
+            let ops = session.handle.op_count();
             if !session.scenario.checks.linearizability {
                 ui.label(RichText::new("Linearizability: not checked by this scenario.").weak());
                 return;
             }
-            if history.is_empty() {
+            if ops == 0 {
                 ui.label(RichText::new("No client operations yet.").weak());
                 return;
             }
             ui.separator();
-            let ops = history.len();
             let Some((result, stale)) = self.linearizability(session, !playing) else {
                 ui.label(format!(
                     "Linearizability: {ops} operations, checked when paused."

@@ -51,34 +51,36 @@ impl Inspector {
                     ui.label("That record is gone (the branch changed).");
                 }
             },
-            Selection::Operation(i) => match session.handle.history().get(i) {
-                Some(op) => {
-                    ui.label(RichText::new(format!("Operation #{i}")).strong());
-                    egui::Grid::new("op").show(ui, |ui| {
-                        ui.label("client");
-                        ui.label(format!("n{}", op.client));
-                        ui.end_row();
-                        ui.label("input");
-                        ui.label(text::input(&op.input));
-                        ui.end_row();
-                        ui.label("invoked");
-                        ui.label(text::time(faultline_sim::SimTime(op.call)));
-                        ui.end_row();
-                        ui.label("returned");
-                        ui.label(
-                            op.ret
-                                .map_or("—".into(), |r| text::time(faultline_sim::SimTime(r))),
-                        );
-                        ui.end_row();
-                        ui.label("outcome");
-                        ui.label(text::outcome(&op.outcome));
-                        ui.end_row();
-                    });
+            Selection::Operation(i) => {
+                match (session.handle.op_timing(i), session.handle.describe_op(i)) {
+                    (Some(op), Some(words)) => {
+                        ui.label(RichText::new(format!("Operation #{i}")).strong());
+                        egui::Grid::new("op").show(ui, |ui| {
+                            ui.label("client");
+                            ui.label(op.client.to_string());
+                            ui.end_row();
+                            ui.label("family");
+                            ui.label(session.handle.op_family());
+                            ui.end_row();
+                            ui.label("input");
+                            ui.label(&words.input);
+                            ui.end_row();
+                            ui.label("invoked");
+                            ui.label(text::time(op.call));
+                            ui.end_row();
+                            ui.label("returned");
+                            ui.label(op.ret.map_or("—".into(), text::time));
+                            ui.end_row();
+                            ui.label("outcome");
+                            ui.label(&words.outcome);
+                            ui.end_row();
+                        });
+                    }
+                    _ => {
+                        ui.label("Not invoked yet at the cursor.");
+                    }
                 }
-                None => {
-                    ui.label("Not invoked yet at the cursor.");
-                }
-            },
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::{text, theme};
 use eframe::egui::{
     self, Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, pos2, vec2,
 };
-use faultline_sim::{Fault, NodeId, Outcome, RecordKind, SimTime};
+use faultline_sim::{Fault, NodeId, OpStatus, RecordKind, SimTime};
 
 /// Lane label gutter width.
 const GUTTER: f32 = 46.0;
@@ -192,17 +192,20 @@ impl SpaceTimeView {
         };
 
         // Client operations, from the history at the cursor.
-        for (i, op) in session.handle.history().iter().enumerate() {
-            let call = op.call as f64;
-            let ret = op.ret.map_or(now, |r| r as f64);
+        for i in 0..session.handle.op_count() {
+            let Some(op) = session.handle.op_timing(i) else {
+                continue;
+            };
+            let call = op.call.as_nanos() as f64;
+            let ret = op.ret.map_or(now, |r| r.as_nanos() as f64);
             if ret < self.start || call > self.start + self.span {
                 continue;
             }
-            let y = y_of(NodeId(op.client as u32));
-            let color = match op.outcome {
-                Outcome::Ok(_) => theme::GREEN,
-                Outcome::Fail => theme::RED,
-                Outcome::Unknown => Color32::GRAY,
+            let y = y_of(op.client);
+            let color = match op.status {
+                OpStatus::Ok => theme::GREEN,
+                OpStatus::Fail => theme::RED,
+                OpStatus::Unknown => Color32::GRAY,
             };
             let bar = Rect::from_min_max(
                 pos2(x_of(call), y - lane_h * 0.42),
@@ -218,7 +221,10 @@ impl SpaceTimeView {
                 painter.text(
                     bar.left_center() + vec2(3.0, 0.0),
                     Align2::LEFT_CENTER,
-                    text::input(&op.input),
+                    session
+                        .handle
+                        .describe_op(i)
+                        .map_or_else(String::new, |words| words.input),
                     FontId::proportional(9.0),
                     Color32::BLACK,
                 );
@@ -226,7 +232,9 @@ impl SpaceTimeView {
             if let Some(p) = pointer
                 && bar.expand(1.0).contains(p)
             {
-                consider(2.0, Selection::Operation(i), &|| text::operation(op));
+                consider(2.0, Selection::Operation(i), &|| {
+                    text::operation(session.handle.as_ref(), i)
+                });
             }
         }
 

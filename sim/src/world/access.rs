@@ -35,8 +35,13 @@ impl<P: Process> World<P> {
     }
 
     /// The client history so far.
-    pub fn history(&self) -> &[Operation<KvInput, KvOutput>] {
+    pub fn history(&self) -> &[OpOf<P>] {
         &self.state.history
+    }
+
+    /// The operation family's workload settings in force.
+    pub fn workload(&self) -> &<P::Family as OpFamily>::Workload {
+        &self.workload
     }
 
     /// The stored trace records (empty unless the trace mode is full). In a

@@ -19,7 +19,7 @@ impl<P: Process> World<P> {
         self.state.push(at, Event::Request { client, epoch });
     }
 
-    pub(super) fn open_op(&mut self, client: NodeId, op: OpId, input: KvInput) {
+    pub(super) fn open_op(&mut self, client: NodeId, op: OpId, input: OpInput<P>) {
         debug_assert_eq!(
             op.0 as usize,
             self.state.history.len(),
@@ -37,11 +37,11 @@ impl<P: Process> World<P> {
         self.record(RecordKind::Invoke { client, op }, input_hash);
     }
 
-    pub(super) fn close_op(&mut self, client: NodeId, op: OpId, outcome: Outcome<KvOutput>) {
+    pub(super) fn close_op(&mut self, client: NodeId, op: OpId, outcome: Outcome<OpOutput<P>>) {
         let now = self.state.now;
         let entry = self.state.history.get_mut(op.0 as usize);
         let valid = entry.as_ref().is_some_and(|e| {
-            e.client == client.0 as u64 && e.ret.is_none() && e.outcome == Outcome::Unknown
+            e.client == client.0 as u64 && e.ret.is_none() && matches!(e.outcome, Outcome::Unknown)
         });
         if !valid {
             self.violate(
@@ -63,7 +63,7 @@ impl<P: Process> World<P> {
         if let Outcome::Ok(output) = &outcome {
             let input = entry.input.clone();
             if let Some(load) = self.state.nodes[client.index()].load.as_mut() {
-                load.observe(&input, output);
+                P::Family::observe(&mut load.memory, &input, output);
             }
         }
         let entry = &mut self.state.history[op.0 as usize];

@@ -8,17 +8,20 @@
 //! branch survives seeking backwards and replays exactly.
 
 use crate::LocalClock;
+use crate::family::OpFamily;
 use crate::fault::{Fault, FaultSchedule, ScheduledFault};
 use crate::hash::{FixedState, stable_hash};
 use crate::invariant::{Invariant, WorldRef};
 use crate::network::{DropReason, LinkConfig, Network, Transit};
-use crate::process::{Ctx, Effect, MsgId, NodeId, NodeKind, NodeView, OpId, Process, TimerId};
+use crate::process::{
+    Ctx, Effect, MsgId, NodeId, NodeKind, NodeView, OpId, OpInput, OpOf, OpOutput, Process, TimerId,
+};
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::time::{LocalTime, SimTime};
 use crate::trace::{RecordKind, TraceMode, TraceRecord, fold};
 use crate::workload::{ClientLoad, WorkloadConfig};
-use faultline_checker::{KvInput, KvOutput, Operation, Outcome};
+use faultline_checker::{Operation, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
@@ -48,7 +51,7 @@ pub(crate) struct NodeSlot<P: Process> {
     pub rng: SimRng,
     /// Bumped on every crash; timers and requests of older epochs are stale.
     pub epoch: u32,
-    pub load: Option<ClientLoad>,
+    pub load: Option<ClientLoad<P::Family>>,
 }
 
 #[derive(Clone, Debug)]
@@ -87,7 +90,7 @@ pub(crate) struct WorldState<P: Process> {
     pub network: Network,
     net_rng: SimRng,
     live_timers: HashSet<TimerId, FixedState>,
-    pub history: Vec<Operation<KvInput, KvOutput>>,
+    pub history: Vec<OpOf<P>>,
     pub fingerprint: u64,
     pub stats: Stats,
     /// Events until the next invariant check (0: never).
@@ -116,6 +119,8 @@ pub struct InFlight {
 /// One run of one algorithm.
 pub struct World<P: Process> {
     config: WorldConfig,
+    /// What clients ask for: the family's settings (pacing is in `config`).
+    workload: <P::Family as OpFamily>::Workload,
     factory: Factory<P>,
     state: WorldState<P>,
     effects: VecDeque<Effect<P>>,
@@ -142,9 +147,6 @@ impl<P: Process> World<P> {
             ));
         }
         config.link.validate().map_err(ConfigError::Invalid)?;
-        if config.clients > 0 {
-            config.workload.validate().map_err(ConfigError::Invalid)?;
-        }
         for f in &config.faults {
             validate_fault(&f.fault, total)?;
             if f.at > config.end {
@@ -214,6 +216,7 @@ impl<P: Process> World<P> {
         let snapshots = vec![state.clone()];
         Ok(World {
             config,
+            workload: Default::default(),
             factory,
             state,
             effects: VecDeque::with_capacity(16),
@@ -223,6 +226,18 @@ impl<P: Process> World<P> {
             payloads: Vec::new(),
             recorded_events: 0,
         })
+    }
+
+    /// Sets what the clients ask for: the operation family's workload
+    /// settings (without this, the family's defaults). Pacing (think time,
+    /// operation cap) is in the [`WorldConfig`].
+    pub fn with_workload(mut self, workload: <P::Family as OpFamily>::Workload) -> Self {
+        assert_eq!(
+            self.state.stats.events, 0,
+            "the workload is set before the run starts"
+        );
+        self.workload = workload;
+        self
     }
 
     #[inline]
@@ -432,10 +447,9 @@ impl<P: Process> World<P> {
             }
             Event::Fault(fault) => self.apply_fault(*fault),
             Event::Request { client, .. } => {
-                let cfg = &self.config.workload;
                 let slot = &mut self.state.nodes[client.index()];
                 let load = slot.load.as_mut().expect("requests go to clients");
-                let input = load.next_input(cfg, client.0);
+                let input = load.next_input(&self.workload, client);
                 let op = OpId(self.state.next_op);
                 self.state.next_op += 1;
                 load.outstanding = Some(op);

@@ -11,7 +11,8 @@ use super::msg::{
     ClientReply, Command, Conflict, Entry, Index, RaftMsg, RaftTimer, Snapshot, Term,
 };
 use super::params::{RaftBug, RaftParams, ReadMode};
-use faultline_sim::{Ctx, KvInput, LocalTime, NodeId, TimerId};
+use crate::family::kv::KvInput;
+use faultline_sim::{Ctx, LocalTime, NodeId, TimerId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;

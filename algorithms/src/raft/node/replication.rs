@@ -300,7 +300,14 @@ impl Server {
 
     pub(super) fn apply_committed(&mut self, ctx: &mut SCtx<'_, '_>) {
         let dedup = !self.params.has(RaftBug::NoDedup);
-        while self.last_applied < self.commit_index {
+        // Only committed entries may be applied (§5.3); the planted bug lets
+        // a leader apply what it has merely appended.
+        let upto = if self.params.has(RaftBug::ApplyBeforeCommit) && self.role == Role::Leader {
+            self.log.last_index()
+        } else {
+            self.commit_index
+        };
+        while self.last_applied < upto {
             let index = self.last_applied + 1;
             let Some(entry) = self.log.entry(index) else {
                 break;

@@ -58,6 +58,9 @@ impl Server {
         );
         self.progress[self.id.index()].match_index = self.log.last_index();
         self.advance_commit(ctx);
+        if self.params.has(RaftBug::ApplyBeforeCommit) {
+            self.apply_committed(ctx);
+        }
         self.replicate_new(ctx);
     }
 

@@ -5,6 +5,7 @@
 //! In every sweep the correct protocol must pass the same seeds.
 
 use super::*;
+use crate::algorithm::BugVariant;
 
 #[test]
 fn vote_without_log_check_is_caught_by_leader_completeness() {
@@ -179,7 +180,7 @@ enum Catch {
 }
 
 /// The shipped bug scenarios, the check each must trip, and where.
-const BUG_SCENARIOS: [(&str, &str, Catch); 11] = [
+const BUG_SCENARIOS: [(&str, &str, Catch); 12] = [
     (
         "bug-vote-without-log-check.toml",
         "leader_completeness",
@@ -213,6 +214,11 @@ const BUG_SCENARIOS: [(&str, &str, Catch); 11] = [
     ("bug-local-reads.toml", "linearizability", Catch::Within(3)),
     ("bug-no-dedup.toml", "linearizability", Catch::Within(1)),
     (
+        "bug-apply-before-commit.toml",
+        "state_machine_safety",
+        Catch::Within(1),
+    ),
+    (
         "bug-commit-previous-term-by-count.toml",
         "leader_completeness",
         Catch::OwnSeed,
@@ -235,13 +241,13 @@ fn scenario_file(name: &str) -> crate::scenario::Scenario {
     crate::scenario::Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Every bug variant `RaftBug::all` lists (hence `faultline list` and the
+/// Every bug variant `RaftBug::ALL` lists (hence `faultline list` and the
 /// zoo) has a scenario: a sweep file must catch its bug within the stated
 /// number of seeds from 0, a scripted file at its own seed; and the same
 /// file without the bug passes every seed of the sweep and its own seed.
 #[test]
 fn every_listed_bug_has_a_scenario_that_catches_it_and_the_fix_passes_the_sweep() {
-    let listed: Vec<&str> = RaftBug::all().iter().map(|b| b.name).collect();
+    let listed: Vec<&str> = RaftBug::ALL.iter().map(|b| b.name).collect();
     assert_eq!(listed.len(), BUG_SCENARIOS.len());
     for (file, check, catch) in BUG_SCENARIOS {
         let buggy = scenario_file(file);
@@ -251,7 +257,7 @@ fn every_listed_bug_has_a_scenario_that_catches_it_and_the_fix_passes_the_sweep(
             .trim_end_matches(".toml")
             .replace('-', "_");
         assert!(listed.contains(&bug.as_str()), "{file} plants {bug}");
-        let info = RaftBug::all().into_iter().find(|b| b.name == bug).unwrap();
+        let info = RaftBug::ALL.iter().find(|b| b.name == bug).unwrap();
         assert_eq!(info.caught_by, check, "{file}");
         match catch {
             Catch::Within(within) => {
@@ -284,7 +290,7 @@ fn every_listed_bug_has_a_scenario_that_catches_it_and_the_fix_passes_the_sweep(
     }
 }
 
-/// `RaftBug::all` names every variant, by its name in scenario files.
+/// `RaftBug::ALL` names every variant, by its name in scenario files.
 #[test]
 fn every_bug_variant_is_listed() {
     let every = [
@@ -299,6 +305,7 @@ fn every_bug_variant_is_listed() {
         RaftBug::LocalReads,
         RaftBug::NoDedup,
         RaftBug::LeaseIgnoresDrift,
+        RaftBug::ApplyBeforeCommit,
     ];
     // A new variant fails to compile here until it is added above.
     for bug in every {
@@ -313,10 +320,11 @@ fn every_bug_variant_is_listed() {
             | RaftBug::SnapshotWithoutSessions
             | RaftBug::LocalReads
             | RaftBug::NoDedup
-            | RaftBug::LeaseIgnoresDrift => {}
+            | RaftBug::LeaseIgnoresDrift
+            | RaftBug::ApplyBeforeCommit => {}
         }
     }
-    let mut listed: Vec<String> = RaftBug::all().iter().map(|b| b.name.to_string()).collect();
+    let mut listed: Vec<String> = RaftBug::ALL.iter().map(|b| b.name.to_string()).collect();
     let mut names: Vec<String> = every
         .iter()
         .map(|b| {

@@ -7,13 +7,12 @@
 //! during it or if the client history is not linearizable after it.
 
 use super::*;
+use crate::algorithm::AnyAlgorithm;
+use crate::family::{KvWorkload, OpMix};
 use faultline_checker::models::KvModel;
 use faultline_checker::{Budget, Verdict};
 use faultline_sim::rng::SimRng;
-use faultline_sim::{
-    Fault, LinkChange, LinkConfig, OpMix, Outcome, RunStatus, ScheduledFault, SimTime,
-    WorkloadConfig,
-};
+use faultline_sim::{Fault, LinkChange, LinkConfig, Outcome, RunStatus, ScheduledFault, SimTime};
 use std::time::Duration;
 
 const SERVERS: u32 = 5;
@@ -154,18 +153,22 @@ fn config(seed: u64, chaos: Chaos) -> WorldConfig {
         clients: CLIENTS,
         end: ms(chaos.span_ms + chaos.quiet_ms),
         link: LinkConfig::default(),
-        workload: WorkloadConfig {
-            keys: 2,
-            mix: OpMix {
-                get: 3,
-                put: 1,
-                append: 2,
-                cas: 1,
-            },
-            ..WorkloadConfig::default()
-        },
         faults: random_faults(seed, chaos),
         ..WorldConfig::default()
+    }
+}
+
+/// What the clients ask: two keys, every kind of operation.
+fn workload() -> KvWorkload {
+    KvWorkload {
+        keys: 2,
+        mix: OpMix {
+            get: 3,
+            put: 1,
+            append: 2,
+            cas: 1,
+        },
+        ..KvWorkload::default()
     }
 }
 
@@ -186,7 +189,7 @@ fn run_checking(
         .into_iter()
         .filter(|i| only.is_none_or(|name| i.name() == name))
         .collect();
-    let mut w = world(config(seed, chaos), params.clone(), chosen);
+    let mut w = world(config(seed, chaos), params.clone(), chosen).with_workload(workload());
     if let RunStatus::Violated(v) = w.run().clone() {
         return Err((v.invariant, v.reason));
     }

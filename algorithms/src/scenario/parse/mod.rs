@@ -14,12 +14,14 @@ use super::replay::ReplayInfo;
 use super::{
     Checks, DEFAULT_DURATION, DEFAULT_SEED, DEFAULT_SERVERS, Expectation, Scenario, ScenarioError,
 };
-use crate::registry::{AlgorithmInfo, algorithms, find};
+use crate::algorithm::AlgorithmInfo;
+use crate::family::families;
+use crate::registry::{algorithms, find};
 use faultline_sim::clock::MAX_DRIFT_PPM;
 use faultline_sim::network::check_probability;
 use faultline_sim::time::format_duration;
 use faultline_sim::{
-    Fault, LatencyDist, LinkChange, LinkConfig, NodeId, OpMix, ScheduledFault, SimTime, TraceMode,
+    Fault, LatencyDist, LinkChange, LinkConfig, NodeId, ScheduledFault, SimTime, TraceMode,
     WorkloadConfig,
 };
 use std::ops::Range;
@@ -52,7 +54,7 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         .map_err(|e| ScenarioError::at(file, text, e.span(), e.message().trim_end().to_string()))?;
 
     let Some(algorithm) = find(raw.algorithm.get_ref()) else {
-        let known: Vec<&str> = algorithms().iter().map(|a| a.info().name).collect();
+        let known: Vec<&str> = algorithms().iter().map(|a| a.name()).collect();
         return Err(cx.err(
             raw.algorithm.span(),
             format!(
@@ -88,7 +90,7 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         None => LinkConfig::default(),
     };
     let (clients, workload) = match &raw.clients {
-        Some(c) => client_section(&cx, c)?,
+        Some(c) => client_section(&cx, c, &info)?,
         None => (0, WorkloadConfig::default()),
     };
     let nodes = Nodes { servers, clients };
@@ -164,8 +166,9 @@ fn checks(
         Some(list) => {
             let mut names = Vec::new();
             for name in list {
-                if !info.invariants.iter().any(|i| i.name == name.get_ref()) {
-                    let known: Vec<&str> = info.invariants.iter().map(|i| i.name).collect();
+                if !info.invariants.iter().any(|i| &i.name == name.get_ref()) {
+                    let known: Vec<&str> =
+                        info.invariants.iter().map(|i| i.name.as_str()).collect();
                     let known = if known.is_empty() {
                         "none".to_string()
                     } else {
@@ -271,7 +274,7 @@ fn expectation(
         "expect = \"liveness\" needs a `liveness` bound in [checks]".to_string()
     } else {
         let mut names: Vec<&str> = vec!["pass"];
-        names.extend(info.invariants.iter().map(|i| i.name));
+        names.extend(info.invariants.iter().map(|i| i.name.as_str()));
         names.extend(["linearizability", "liveness"]);
         format!(
             "unknown outcome `{name}`; expected one of: {}",

@@ -1,5 +1,6 @@
 //! The run's setting: the network section (probabilities, latency
-//! distributions) and the clients section (rate, keys, hot key, mix).
+//! distributions) and the clients section (count, rate, and which fields
+//! the algorithm's operation family allows).
 
 use super::*;
 
@@ -125,59 +126,75 @@ pub(super) fn latency(cx: &Ctx<'_>, l: &Spanned<RawLatency>) -> Result<LatencyDi
 pub(super) fn client_section(
     cx: &Ctx<'_>,
     c: &Spanned<RawClients>,
+    info: &AlgorithmInfo,
 ) -> Result<(u32, WorkloadConfig), ScenarioError> {
+    let family = &info.family;
+    if !family.has_operations() {
+        return Err(cx.err(
+            c.span(),
+            format!(
+                "{} has no client operations (its operation family is `{}`); expected no [clients] section",
+                info.name, family.name
+            ),
+        ));
+    }
+    check_client_fields(cx, info)?;
     let c = c.get_ref();
     let d = WorkloadConfig::default();
-    let keys = match &c.keys {
-        Some(k) if k.get_ref().0 == 0 => {
-            return Err(cx.err(k.span(), "found 0 keys, expected at least 1"));
-        }
-        Some(k) => k.get_ref().0,
-        None => d.keys,
-    };
-    let hot = match &c.hot {
-        Some(h) => match u8::try_from(*h.get_ref()) {
-            Ok(pct) if pct <= 100 => pct,
-            _ => {
-                return Err(cx.err(
-                    h.span(),
-                    format!(
-                        "found hot = {}, expected a percentage from 0 to 100",
-                        h.get_ref()
-                    ),
-                ));
-            }
-        },
-        None => d.hot,
-    };
-    let mix = match &c.mix {
-        Some(m) => {
-            let r = m.get_ref();
-            let mix = OpMix {
-                get: r.get,
-                put: r.put,
-                append: r.append,
-                cas: r.cas,
-            };
-            if [mix.get, mix.put, mix.append, mix.cas]
-                .iter()
-                .all(|w| *w == 0)
-            {
-                return Err(cx.err(
-                    m.span(),
-                    "every weight of the operation mix is 0; expected at least one of get, put, append, cas above 0",
-                ));
-            }
-            mix
-        }
-        None => d.mix,
-    };
     let workload = WorkloadConfig {
         think_time: c.rate.as_ref().map_or(d.think_time, |r| r.get_ref().0),
-        keys,
-        hot,
-        mix,
         max_ops_per_client: c.max_ops,
     };
     Ok((c.count.get_ref().0, workload))
+}
+
+/// Refuses a `[clients]` field that is neither shared by every family nor
+/// one of the algorithm's family, naming the family it belongs to if any.
+fn check_client_fields(cx: &Ctx<'_>, info: &AlgorithmInfo) -> Result<(), ScenarioError> {
+    use toml::de::{DeTable, DeValue};
+    let Ok(root) = DeTable::parse(cx.text) else {
+        return Ok(());
+    };
+    let Some((_, clients)) = root
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "clients")
+    else {
+        return Ok(());
+    };
+    let DeValue::Table(fields) = clients.get_ref() else {
+        return Ok(());
+    };
+    let family = &info.family;
+    for (key, _) in fields.iter() {
+        let name = key.get_ref().as_ref();
+        if family.has_field(name) {
+            continue;
+        }
+        let expected: Vec<String> = family
+            .field_names()
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect();
+        let owner = families()
+            .into_iter()
+            .find(|f| f.fields.iter().any(|p| p.name == name));
+        let message = match owner {
+            Some(owner) => format!(
+                "`{name}` belongs to the {} operation family ({}), but {}'s clients use the {} family ({}); expected one of {}",
+                owner.name,
+                owner.operations,
+                info.name,
+                family.name,
+                family.operations,
+                expected.join(", ")
+            ),
+            None => format!(
+                "unknown field `{name}`, expected one of {}",
+                expected.join(", ")
+            ),
+        };
+        return Err(cx.err(key.span(), message));
+    }
+    Ok(())
 }
