@@ -1,8 +1,22 @@
 //! `faultline list`: what can be run.
 
 use crate::cli::ListArgs;
+use faultline_algorithms::algorithm::{ParamInfo, describe_settings_docs};
 use faultline_algorithms::algorithms;
+use faultline_algorithms::family::CLIENT_FIELDS;
 use faultline_algorithms::scenario::{Scenario, scenario_files};
+
+/// Prints documented fields as aligned columns: name, default, doc.
+fn fields_table(fields: &[ParamInfo]) {
+    let name_width = fields.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let default_width = fields.iter().map(|p| p.default.len()).max().unwrap_or(0);
+    for p in fields {
+        println!(
+            "      {:<name_width$} default {:<default_width$} {}",
+            p.name, p.default, p.doc
+        );
+    }
+}
 
 pub fn list(args: ListArgs) -> anyhow::Result<bool> {
     println!("Algorithms");
@@ -12,19 +26,19 @@ pub fn list(args: ListArgs) -> anyhow::Result<bool> {
         println!("  {} — {}", info.name, info.summary);
         if !info.params.is_empty() {
             println!("    parameters ([params]):");
-            let name_width = info.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
-            let default_width = info
-                .params
-                .iter()
-                .map(|p| p.default.len())
-                .max()
-                .unwrap_or(0);
-            for p in &info.params {
-                println!(
-                    "      {:<name_width$} default {:<default_width$} {}",
-                    p.name, p.default, p.doc
-                );
-            }
+            fields_table(&info.params);
+        }
+        let family = &info.family;
+        if family.has_operations() {
+            println!(
+                "    clients ([clients]): the {} family, {}",
+                family.name, family.operations
+            );
+            let mut fields = describe_settings_docs(CLIENT_FIELDS);
+            fields.extend(family.fields.iter().cloned());
+            fields_table(&fields);
+        } else {
+            println!("    clients: none ({})", family.operations);
         }
         if !info.bugs.is_empty() {
             println!("    bug variants (params.bug):");

@@ -233,6 +233,18 @@ pub fn describe_settings<S: Settings>() -> Vec<ParamInfo> {
         .collect()
 }
 
+/// Documentation written only in words (no `Default` to read), as for the
+/// `[clients]` fields every family shares.
+pub fn describe_settings_docs(docs: &[ParamDoc]) -> Vec<ParamInfo> {
+    docs.iter()
+        .map(|d| ParamInfo {
+            name: d.name,
+            default: d.default.unwrap_or("none").to_string(),
+            doc: d.doc,
+        })
+        .collect()
+}
+
 /// An algorithm's bug variants: an enum whose serde names are the values of
 /// `[params] bug`.
 pub trait BugVariant: Copy + Debug + Serialize + DeserializeOwned + 'static {
