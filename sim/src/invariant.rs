@@ -7,7 +7,7 @@
 
 use crate::process::{NodeId, NodeKind, OpOf, Process};
 use crate::time::{LocalTime, SimTime};
-use crate::world::NodeSlot;
+use crate::world::{NodeSlot, Stats};
 
 /// A safety property (checked during the run) and optionally a liveness or
 /// end-state property (checked when the run reaches its end).
@@ -78,6 +78,7 @@ pub struct WorldRef<'a, P: Process> {
     pub(crate) now: SimTime,
     pub(crate) servers: u32,
     pub(crate) history: &'a [OpOf<P>],
+    pub(crate) stats: &'a Stats,
 }
 
 impl<'a, P: Process> WorldRef<'a, P> {
@@ -122,6 +123,12 @@ impl<'a, P: Process> WorldRef<'a, P> {
     /// The node's local clock reading now.
     pub fn local_time(&self, id: NodeId) -> LocalTime {
         self.slots[id.index()].clock.read(self.now)
+    }
+
+    /// The kernel's counters so far: messages sent, delivered, dropped and
+    /// duplicated, events, operations.
+    pub fn stats(&self) -> &'a Stats {
+        self.stats
     }
 
     /// The client history so far (operations still open have unknown outcome).

@@ -278,7 +278,7 @@ impl<P: Process> World<P> {
                 self.state.queue.settle();
                 continue;
             }
-            debug_assert!(time >= self.state.now, "time went backwards");
+            assert!(time >= self.state.now, "time went backwards");
             self.state.now = time;
             self.dispatch(event);
             self.state.queue.settle();
@@ -597,6 +597,7 @@ impl<P: Process> World<P> {
             now: s.now,
             servers: self.config.servers,
             history: &s.history,
+            stats: &s.stats,
         };
         let mut failure = None;
         for inv in s.invariants.iter_mut() {
