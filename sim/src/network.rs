@@ -265,7 +265,7 @@ impl Network {
                     last_delivery: SimTime::ZERO,
                 };
                 let edge = graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), link);
-                debug_assert_eq!(edge.index(), a * nodes + b);
+                assert_eq!(edge.index(), a * nodes + b);
             }
         }
         Network {

@@ -168,7 +168,7 @@ impl<P: Process> Ctx<'_, P> {
     /// Sends `msg` to `to` through the network.
     #[inline]
     pub fn send(&mut self, to: NodeId, msg: P::Msg) {
-        debug_assert!(to.0 < self.nodes, "send to {to}, which does not exist");
+        assert!(to.0 < self.nodes, "send to {to}, which does not exist");
         self.effects.push_back(Effect::Send(to, msg));
     }
 

@@ -49,7 +49,7 @@ impl<E> EventQueue<E> {
         self.next_seq += 1;
         let slot = match self.free.pop() {
             Some(slot) => {
-                debug_assert!(self.slab[slot as usize].is_none());
+                assert!(self.slab[slot as usize].is_none());
                 self.slab[slot as usize] = Some(event);
                 slot
             }
@@ -80,7 +80,7 @@ impl<E> EventQueue<E> {
     /// The time of the earliest event.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        debug_assert!(!self.stale_top, "peek between pop and settle");
+        assert!(!self.stale_top, "peek between pop and settle");
         self.heap.peek().map(|Reverse((t, _, _))| SimTime(*t))
     }
 

@@ -77,7 +77,7 @@ impl SimRng {
     /// A uniform integer in `0..n` (Lemire's method, unbiased). `n` must be > 0.
     #[inline]
     pub fn below(&mut self, n: u64) -> u64 {
-        debug_assert!(n > 0, "below(0) has no values to choose from");
+        assert!(n > 0, "below(0) has no values to choose from");
         let mut m = (self.next_u64() as u128) * (n as u128);
         if (m as u64) < n {
             // Only now is the (slow) rejection threshold needed.
@@ -92,7 +92,7 @@ impl SimRng {
     /// A uniform integer in `lo..=hi`.
     #[inline]
     pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
-        debug_assert!(lo <= hi);
+        assert!(lo <= hi);
         if lo == 0 && hi == u64::MAX {
             return self.next_u64();
         }

@@ -171,7 +171,7 @@ fn rendezvous_score(hash: u64, salt: u64) -> u64 {
 /// the platform's floating point.
 #[inline]
 pub fn jump_hash(mut key: u64, buckets: u32) -> u32 {
-    debug_assert!(buckets > 0, "jump hash needs at least one bucket");
+    assert!(buckets > 0, "jump hash needs at least one bucket");
     let mut bucket: u64 = 0;
     let mut next: u64 = 0;
     while next < buckets as u64 {

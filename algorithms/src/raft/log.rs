@@ -104,7 +104,7 @@ impl RaftLog {
 
     /// Up to `max` entries starting at `from` (which must be after the base).
     pub fn entries_from(&self, from: Index, max: usize) -> Vec<Entry> {
-        debug_assert!(from > self.base_index);
+        assert!(from > self.base_index);
         let start = (from - self.base_index - 1) as usize;
         let start = start.min(self.entries.len());
         let end = (start + max).min(self.entries.len());
@@ -131,7 +131,7 @@ impl RaftLog {
     /// be what [`RaftLog::append`] would compute (a server mirrors its log
     /// into durable state this way without hashing every entry twice).
     pub fn append_with_chain(&mut self, entry: Entry, chain: u64) {
-        debug_assert_eq!(
+        assert_eq!(
             chain,
             chain_digest(
                 self.chains.last().copied().unwrap_or(self.base_chain),
@@ -144,7 +144,7 @@ impl RaftLog {
 
     /// Deletes the entry at `from` and every entry after it.
     pub fn truncate_from(&mut self, from: Index) {
-        debug_assert!(from > self.base_index, "cannot truncate compacted entries");
+        assert!(from > self.base_index, "cannot truncate compacted entries");
         let keep = (from.saturating_sub(self.base_index + 1)) as usize;
         if keep < self.entries.len() {
             self.entries.truncate(keep);

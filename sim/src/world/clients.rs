@@ -20,7 +20,7 @@ impl<P: Process> World<P> {
     }
 
     pub(super) fn open_op(&mut self, client: NodeId, op: OpId, input: OpInput<P>) {
-        debug_assert_eq!(
+        assert_eq!(
             op.0 as usize,
             self.state.history.len(),
             "op ids index the history"
