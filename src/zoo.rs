@@ -60,6 +60,11 @@ pub struct Shrunk {
     pub events_after: u64,
     /// Where the minimised scenario was saved.
     pub file: PathBuf,
+    /// Whether shrinking removed or shortened anything.
+    pub shrank: bool,
+    /// Whether the catch is a written interleaving (faults after exact
+    /// events), which shrinking leaves whole.
+    pub scripted: bool,
 }
 
 /// The median, over every starting seed `s` of the sweep that has a catch at
@@ -143,17 +148,24 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
             } else {
                 Some(scenario.run_seed(scenario.seed)?).filter(|r| r.matches(&scenario.expect))
             };
-            let first = reports
+            // The first catch that is the bug's: the same run without the
+            // bug must pass, before and after shrinking.
+            let catches = reports
                 .iter()
-                .find(|r| r.matches(&scenario.expect))
-                .or(own.as_ref());
-            let shrunk = match first {
-                Some(report) => {
-                    let m = scenario
-                        .minimize(report, args.shrink_runs as usize)
-                        .with_context(|| {
-                            format!("seed {} of {} did not minimise", report.seed, scenario.file)
-                        })?;
+                .filter(|r| r.matches(&scenario.expect))
+                .chain(own.as_ref());
+            let mut minimised = None;
+            for report in catches {
+                match scenario.minimize_catch(report, args.shrink_runs as usize) {
+                    Ok(m) => {
+                        minimised = Some((report.seed, m));
+                        break;
+                    }
+                    Err(why) => eprintln!("{} / {}: {why}", info.name, bug.name),
+                }
+            }
+            let shrunk = match minimised {
+                Some((seed, m)) => {
                     let file =
                         out_dir.join(format!("{}-{}.toml", info.name, bug.name.replace('_', "-")));
                     let text = replay_text(&m.scenario, &m.report).map_err(anyhow::Error::msg)?;
@@ -170,19 +182,21 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
                         "# Bug zoo: `{}` of {}, minimised from seed {} of {} ({}).\n# Regenerate with `faultline zoo`.\n{text}",
                         bug.name,
                         info.name,
-                        report.seed,
+                        seed,
                         scenario.file,
                         m.describe()
                     );
                     let mut w = create(&file)?;
                     w.write_all(text.as_bytes()).and_then(|_| w.flush())?;
                     Some(Shrunk {
-                        seed: report.seed,
+                        seed,
                         faults_before: m.original_faults,
                         faults_after: m.report.faults.len(),
                         events_before: m.original_events,
                         events_after: m.report.events,
                         file,
+                        shrank: m.shrank,
+                        scripted: m.scripted,
                     })
                 }
                 None => None,
@@ -218,8 +232,11 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
              every starting seed that has a catch at or after it, of the number of\n\
              seeds a sweep from there runs up to and including its first catch.\n\
              **Shrunk** is the first catch minimised by `faultline check`'s shrinker\n\
-             (faults and events before -> after); the minimised run is saved in\n\
-             `scenarios/bugs/` and replays with `faultline replay`.\n\n{table}",
+             (faults and events before -> after; a written interleaving is kept whole:\n\
+             \"scripted, not shrunk\"). A catch counts only if the same run without\n\
+             the bug passes, before shrinking and after every step of it. The\n\
+             minimised run is saved in `scenarios/bugs/` and replays with\n\
+             `faultline replay`; with its `bug` line removed it passes.\n\n{table}",
             args.seeds,
             path.display(),
             started.elapsed().as_secs_f64(),
@@ -228,7 +245,11 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
         w.flush()?;
         eprintln!("wrote {}", path.display());
     }
-    Ok(rows.iter().all(|r| r.caught > 0 || r.own_seed.is_some()))
+    // Every bug must be caught, and one of its catches must be its own
+    // (minimised, and passing without the bug).
+    Ok(rows
+        .iter()
+        .all(|r| (r.caught > 0 || r.own_seed.is_some()) && r.shrunk.is_some()))
 }
 
 /// Replaces the `name` and `description` of a scenario text, keeping its
@@ -261,12 +282,29 @@ fn markdown(rows: &[Row], seeds: u64) -> String {
         };
         let wait = r.median_wait.map_or("-".to_string(), |w| w.to_string());
         let (faults, events, file) = match &r.shrunk {
+            Some(s) if !s.shrank => (
+                format!(
+                    "{}, {} faults",
+                    if s.scripted {
+                        "scripted, not shrunk"
+                    } else {
+                        "not shrunk"
+                    },
+                    s.faults_after
+                ),
+                format!("{}", s.events_after),
+                format!("`{}` (seed {})", s.file.display(), s.seed),
+            ),
             Some(s) => (
                 format!("{} -> {}", s.faults_before, s.faults_after),
                 format!("{} -> {}", s.events_before, s.events_after),
                 format!("`{}` (seed {})", s.file.display(), s.seed),
             ),
-            None => ("-".into(), "-".into(), "-".into()),
+            None => (
+                "-".into(),
+                "-".into(),
+                "no catch passes without the bug".into(),
+            ),
         };
         let swept = r
             .scenario

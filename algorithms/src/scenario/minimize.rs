@@ -8,11 +8,18 @@
 //! (same check name) from "passes or fails differently". Re-parsing the
 //! rewritten text means the minimised scenario is a valid file by
 //! construction: what is saved is what was run.
+//!
+//! **A catch must be the bug's.** For a file that plants a bug, a candidate
+//! counts as failing only if the same candidate *without the bug* passes:
+//! otherwise shrinking could keep a run that fails for another reason (a
+//! run cut so short that rebalancing cannot settle, say), and the saved
+//! "catch" would fail with the bug switched off too. Both halves are
+//! checked again on the final result, in every build.
 
 use super::{RunReport, Scenario, ScenarioError};
-use faultline_sim::FaultSchedule;
 use faultline_sim::shrink::{Candidate, Trial, shrink};
 use faultline_sim::time::format_duration;
+use faultline_sim::{FaultSchedule, SimTime};
 use std::time::Duration;
 
 /// A minimised failing run.
@@ -27,15 +34,35 @@ pub struct Minimized {
     pub original_faults: usize,
     /// Events of the original failing run.
     pub original_events: u64,
-    /// Trial runs spent.
+    /// Trial runs spent (each trial of a planted bug is two runs: with and
+    /// without the bug).
     pub runs: usize,
     /// Whether the run budget ran out first.
     pub budget_exhausted: bool,
+    /// Whether anything was removed or shortened.
+    pub shrank: bool,
+    /// Whether the original schedule places faults after exact events (a
+    /// written interleaving, which shrinking must leave whole).
+    pub scripted: bool,
 }
 
 impl Minimized {
-    /// One line for reports: "faults 12 -> 2, events 4311 -> 87 (41 runs)".
+    /// One line for reports: "faults 12 -> 2, events 4311 -> 87 (41 runs)",
+    /// or why nothing shrank.
     pub fn describe(&self) -> String {
+        if !self.shrank {
+            return format!(
+                "{}, {} faults and {} events ({} runs)",
+                if self.scripted {
+                    "scripted, not shrunk"
+                } else {
+                    "not shrunk"
+                },
+                self.report.faults.len(),
+                self.report.events,
+                self.runs
+            );
+        }
         format!(
             "faults {} -> {}, events {} -> {} ({} runs{})",
             self.original_faults,
@@ -122,46 +149,85 @@ impl Scenario {
     }
 
     /// Minimises `failing`, a run of this scenario whose outcome was a
-    /// failure, within `max_runs` trial runs. Returns `None` when the run
-    /// did not fail.
+    /// failure, within `max_runs` trial runs. `None` when the run did not
+    /// fail, or is not its planted bug's catch ([`Scenario::minimize_catch`]
+    /// says why).
     pub fn minimize(&self, failing: &RunReport, max_runs: usize) -> Option<Minimized> {
-        let check = failing.failure.as_ref()?.check.clone();
+        self.minimize_catch(failing, max_runs).ok()
+    }
+
+    /// Minimises `failing` as [`Scenario::minimize`] does, or says why it
+    /// cannot: the run did not fail, or (for a file that plants a bug) the
+    /// same run without the bug fails too, so the failure is not the bug's.
+    pub fn minimize_catch(
+        &self,
+        failing: &RunReport,
+        max_runs: usize,
+    ) -> Result<Minimized, String> {
+        let Some(failure) = &failing.failure else {
+            return Err(format!("seed {} passed: nothing to minimise", failing.seed));
+        };
+        let check = failure.check.clone();
         let seed = failing.seed;
+        let planted = self.planted_bug();
         let initial = Candidate {
             faults: failing.faults.clone(),
             end: self.end(),
             max_ops_per_client: self.workload.max_ops_per_client,
         };
-        let trial = |c: &Candidate| -> Trial {
-            let Ok(s) = self.with_run(&c.faults, c.end.as_duration(), c.max_ops_per_client) else {
-                return Trial::Passes;
+        // Why a candidate is not a catch of this bug, or when it fails.
+        let judge = |c: &Candidate| -> Result<SimTime, String> {
+            let s = self.with_run(&c.faults, c.end.as_duration(), c.max_ops_per_client)?;
+            let report = s.run_seed(seed).map_err(|e| e.to_string())?;
+            let at = match &report.failure {
+                Some(f) if f.check == check => f.time.unwrap_or(c.end).min(c.end),
+                Some(f) => return Err(format!("it fails `{}` instead: {}", f.check, f.reason)),
+                None => return Err(format!("it no longer fails `{check}`")),
             };
-            match s.run_seed(seed) {
-                Ok(RunReport {
-                    failure: Some(f), ..
-                }) if f.check == check => Trial::Fails {
-                    at: f.time.unwrap_or(c.end).min(c.end),
-                },
-                _ => Trial::Passes,
+            if planted.is_some() {
+                let fixed = s.without_bug()?.run_seed(seed).map_err(|e| e.to_string())?;
+                if let Some(f) = &fixed.failure {
+                    return Err(format!(
+                        "without the bug it fails `{}` too: {}",
+                        f.check, f.reason
+                    ));
+                }
             }
+            Ok(at)
         };
-        let shrunk = shrink(initial, max_runs, trial);
+        if let (Some(bug), Err(why)) = (&planted, judge(&initial)) {
+            return Err(format!(
+                "seed {seed} of {} is not a catch of `{bug}`: {why}",
+                self.file
+            ));
+        }
+        let trial = |c: &Candidate| match judge(c) {
+            Ok(at) => Trial::Fails { at },
+            Err(_) => Trial::Passes,
+        };
+        let shrunk = shrink(initial.clone(), max_runs, trial);
         let c = &shrunk.candidate;
-        let scenario = self
-            .with_run(&c.faults, c.end.as_duration(), c.max_ops_per_client)
-            .ok()?;
-        let report = scenario.run_seed(seed).ok()?;
-        debug_assert_eq!(
-            report.failure.as_ref().map(|f| f.check.as_str()),
-            Some(check.as_str())
-        );
-        Some(Minimized {
+        judge(c).map_err(|why| {
+            format!(
+                "the minimised run of seed {seed} of {} is not a catch: {why}",
+                self.file
+            )
+        })?;
+        let scenario = self.with_run(&c.faults, c.end.as_duration(), c.max_ops_per_client)?;
+        let report = scenario.run_seed(seed).map_err(|e| e.to_string())?;
+        // Trials: the shrinker's, the final judgement, and for a planted bug
+        // the first one; each is two runs with a bug; plus the report's run.
+        let trials = shrunk.runs + 1 + usize::from(planted.is_some());
+        let runs = trials * if planted.is_some() { 2 } else { 1 } + 1;
+        Ok(Minimized {
             scenario,
             report,
             original_faults: failing.faults.len(),
             original_events: failing.events,
-            runs: shrunk.runs + 1,
+            runs,
             budget_exhausted: shrunk.budget_exhausted,
+            shrank: *c != initial,
+            scripted: failing.faults.iter().any(|f| f.after_event.is_some()),
         })
     }
 }
