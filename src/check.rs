@@ -5,9 +5,10 @@
 //! gathered by seed, so the report and the summary are in seed order.
 
 use crate::args::{SeedRange, Shard};
+use crate::atomic::{write_file, write_with};
 use crate::cli::CheckArgs;
-use crate::run::{create, load};
-use anyhow::Context;
+use crate::error::Failure;
+use crate::run::load;
 use faultline_algorithms::scenario::replay::{format_fingerprint, replay_text};
 use faultline_algorithms::scenario::{RunReport, Scenario};
 use faultline_sim::rng::mix64;
@@ -15,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -211,7 +212,7 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
-        .context("cannot start the worker threads")?;
+        .map_err(|e| Failure::Internal(format!("cannot start the worker threads: {e}")))?;
     eprintln!(
         "checking {} ({}) expecting {}: {planned} seeds{} on {jobs} threads",
         scenario.file,
@@ -380,20 +381,17 @@ fn write_replay(scenario: &Scenario, report: &RunReport, dir: &Path) -> anyhow::
         .file_stem()
         .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
     let path = dir.join(format!("{stem}-seed-{}.toml", report.seed));
-    let text = replay_text(scenario, report).map_err(anyhow::Error::msg)?;
-    let mut out = create(&path)?;
-    out.write_all(text.as_bytes())
-        .and_then(|_| out.flush())
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let text = replay_text(scenario, report).map_err(Failure::Internal)?;
+    write_file(&path, text.as_bytes())?;
     Ok(path)
 }
 
 pub fn write_summary(summary: &Summary, path: &Path) -> anyhow::Result<()> {
-    let mut out = create(path)?;
-    serde_json::to_writer_pretty(&mut out, summary)?;
-    writeln!(out)?;
-    out.flush()
-        .with_context(|| format!("cannot write {}", path.display()))
+    write_with(path, |out| {
+        serde_json::to_writer_pretty(&mut *out, summary)?;
+        writeln!(out)?;
+        Ok(())
+    })
 }
 
 impl From<SeedRange> for SeedSpan {

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 /// Faultline: a deterministic simulator and teaching lab for distributed systems.
 ///
 /// Exit codes: 0 success (for runs: the expected outcome), 1 a check failed
-/// (or a replay did not reproduce), 2 bad input.
+/// (or a replay did not reproduce), 2 bad input, 3 an output could not be
+/// written (or an internal error).
 #[derive(Debug, Parser)]
 #[command(name = "faultline", version, about, long_about)]
 pub struct Cli {

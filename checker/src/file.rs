@@ -70,12 +70,13 @@ impl FromStr for ModelName {
 /// linearizable is not an error: it is a [`Report`].)
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The file could not be read.
-    #[error("{}: cannot read the history file: {source}", path.display())]
+    /// The file could not be read. The operating system's message is part
+    /// of this error's text and deliberately not its `source()`, so that a
+    /// chain printer (`{:#}` of anyhow) does not print it twice.
+    #[error("{}: cannot read the history file: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file's content does not match its format.
     #[error(transparent)]
@@ -133,9 +134,9 @@ impl fmt::Display for Report {
 /// chosen model's operation types.
 pub fn check_history_file(path: &Path, model: &str, budget: Budget) -> Result<Report, Error> {
     let model: ModelName = model.parse()?;
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+    let text = std::fs::read_to_string(path).map_err(|error| Error::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let format = formats::detect(path, &text).ok_or_else(|| Error::UnrecognisedFormat {
         path: path.to_path_buf(),
@@ -243,5 +244,8 @@ mod tests {
                 .starts_with("/nonexistent/h.log: cannot read"),
             "{error}"
         );
+        // The OS message is in the text, so it must not also be the source
+        // that chain printers append.
+        assert!(std::error::Error::source(&error).is_none());
     }
 }
