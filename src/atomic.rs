@@ -6,7 +6,7 @@
 use crate::error::Failure;
 use faultline_gui::save::AtomicFile;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes the file at `path` with `fill`, atomically. An I/O error, however
 /// `fill` passed it on (through serde, `anyhow`, or not at all), is
@@ -45,6 +45,47 @@ pub fn write_stdout(fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> 
         }
         .into()),
         None => result,
+    }
+}
+
+/// Checks that the file at `path` can be written, before the work that
+/// produces it: its folder is created and a temporary file is made there
+/// and removed. Nothing appears at `path`.
+pub fn probe(path: &Path) -> Result<(), Failure> {
+    AtomicFile::create(path)
+        .map(drop)
+        .map_err(|e| Failure::write(path, e))
+}
+
+/// Checks that files can be written in the folder `dir` (creating it).
+/// The folders this created are removed again, if still empty, when the
+/// returned value is dropped: a run that wrote nothing there leaves
+/// nothing behind.
+pub fn probe_folder(dir: &Path) -> Result<CreatedFolders, Failure> {
+    let created = CreatedFolders(
+        dir.ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+            .map(Path::to_path_buf)
+            .collect(),
+    );
+    AtomicFile::create(&dir.join("probe"))
+        .map(drop)
+        .map_err(|e| Failure::write(dir, e))?;
+    Ok(created)
+}
+
+/// Folders created by [`probe_folder`], deepest first.
+#[must_use = "dropping it at once removes the folders it created"]
+pub struct CreatedFolders(Vec<PathBuf>);
+
+impl Drop for CreatedFolders {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            // Fails, as it should, on a folder that is no longer empty.
+            if std::fs::remove_dir(dir).is_err() {
+                break;
+            }
+        }
     }
 }
 

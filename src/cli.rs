@@ -113,7 +113,9 @@ pub struct CheckArgs {
     /// Run only shard I of N (0-based): the seeds A+I, A+I+N, A+I+2N, ...
     #[arg(long, value_parser = crate::args::parse_shard)]
     pub shard: Option<crate::args::Shard>,
-    /// Go on after a seed fails its expected outcome (default: stop).
+    /// Go on after a seed fails its expected outcome (default: stop at the
+    /// lowest failing seed; the seeds before it are all run, those after it
+    /// not counted, whatever --jobs is).
     #[arg(long)]
     pub keep_going: bool,
     /// Directory for the replay files of failing seeds.
