@@ -192,9 +192,10 @@ pub struct CheckHistoryArgs {
     /// The model: register, cas-register or kv.
     #[arg(long)]
     pub model: String,
-    /// Give up (verdict unknown) after this many search steps.
-    #[arg(long)]
-    pub max_steps: Option<u64>,
+    /// Give up (verdict undecided) after this many search steps; the
+    /// default is the budget of the scenarios' linearizability check.
+    #[arg(long, default_value_t = faultline_algorithms::scenario::outcome::LINEARIZABILITY_STEPS)]
+    pub max_steps: u64,
     /// Give up (verdict unknown) after this much wall time, e.g. "30s".
     #[arg(long, value_parser = crate::args::parse_duration_arg)]
     pub time_limit: Option<std::time::Duration>,
