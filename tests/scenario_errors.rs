@@ -482,7 +482,47 @@ algorithm = "gossip"
 fingerprint = "abc"
 outcome = "pass"
 "#,
-        "4:15: error: found \"abc\", expected a fingerprint like \"0x5c1e0d3f9a1b2c4d\"",
+        "4:15: error: found \"abc\", expected a fingerprint: 0x and 1 to 16 hexadecimal digits, like \"0x5c1e0d3f9a1b2c4d\"",
+    ),
+    (
+        "signed_replay_fingerprint",
+        r#"name = "x"
+algorithm = "gossip"
+[replay]
+fingerprint = "0x+d52362c1496274a"
+outcome = "pass"
+"#,
+        "4:15: error: found \"0x+d52362c1496274a\", expected a fingerprint: 0x and 1 to 16 hexadecimal digits, like \"0x5c1e0d3f9a1b2c4d\"",
+    ),
+    (
+        "empty_replay_fingerprint",
+        r#"name = "x"
+algorithm = "gossip"
+[replay]
+fingerprint = "0x"
+outcome = "pass"
+"#,
+        "4:15: error: found \"0x\", expected a fingerprint: 0x and 1 to 16 hexadecimal digits, like \"0x5c1e0d3f9a1b2c4d\"",
+    ),
+    (
+        "long_replay_fingerprint",
+        r#"name = "x"
+algorithm = "gossip"
+[replay]
+fingerprint = "0x00d52362c1496274a"
+outcome = "pass"
+"#,
+        "4:15: error: found \"0x00d52362c1496274a\", expected a fingerprint: 0x and 1 to 16 hexadecimal digits, like \"0x5c1e0d3f9a1b2c4d\"",
+    ),
+    (
+        "unknown_replay_outcome",
+        r#"name = "x"
+algorithm = "gossip"
+[replay]
+fingerprint = "0xd52362c1496274a"
+outcome = "banana"
+"#,
+        "5:11: error: unknown outcome \"banana\"; a run of gossip ends in one of: pass, acked_values_survive, convergence, history_well_formed, linearizability, liveness",
     ),
 ];
 

@@ -33,7 +33,7 @@ use faults::{Nodes, fault, nemesis};
 use setup::{client_section, network};
 
 /// Names the kernel itself may report as a violated invariant.
-const KERNEL_INVARIANTS: [&str; 1] = ["history_well_formed"];
+pub(crate) const KERNEL_INVARIANTS: [&str; 1] = ["history_well_formed"];
 
 struct Ctx<'a> {
     file: &'a str,
@@ -106,7 +106,7 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let checks = checks(&cx, &raw, &info, clients, &faults, nemesis.as_ref(), end)?;
     let expect = expectation(&cx, &raw, &info, &checks)?;
     let replay = match &raw.replay {
-        Some(r) => Some(ReplayInfo::from_raw(cx.file, text, r)?),
+        Some(r) => Some(ReplayInfo::from_raw(cx.file, text, r, &info)?),
         None => None,
     };
     if replay.is_some() && nemesis.is_some() {
