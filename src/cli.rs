@@ -196,7 +196,7 @@ pub struct CheckHistoryArgs {
     /// default is the budget of the scenarios' linearizability check.
     #[arg(long, default_value_t = faultline_algorithms::scenario::outcome::LINEARIZABILITY_STEPS)]
     pub max_steps: u64,
-    /// Give up (verdict unknown) after this much wall time, e.g. "30s".
+    /// Also give up (verdict undecided) after this much wall time, e.g. "30s".
     #[arg(long, value_parser = crate::args::parse_duration_arg)]
     pub time_limit: Option<std::time::Duration>,
 }

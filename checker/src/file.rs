@@ -13,6 +13,7 @@ use crate::model::Model;
 use crate::models::{CasRegister, KvModel, Register};
 use crate::result::CheckResult;
 use crate::search::{Budget, check};
+use crate::text::{NotUtf8, decode_utf8};
 
 /// The models a history file can be checked against, by CLI name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -78,6 +79,9 @@ pub enum Error {
         path: PathBuf,
         error: std::io::Error,
     },
+    /// The file is not UTF-8 text.
+    #[error("{}:{}:{}: {at}", path.display(), at.line, at.column)]
+    NotUtf8 { path: PathBuf, at: NotUtf8 },
     /// The file's content does not match its format.
     #[error(transparent)]
     Format(#[from] FormatError),
@@ -134,11 +138,15 @@ impl fmt::Display for Report {
 /// chosen model's operation types.
 pub fn check_history_file(path: &Path, model: &str, budget: Budget) -> Result<Report, Error> {
     let model: ModelName = model.parse()?;
-    let text = std::fs::read_to_string(path).map_err(|error| Error::Io {
+    let bytes = std::fs::read(path).map_err(|error| Error::Io {
         path: path.to_path_buf(),
         error,
     })?;
-    let format = formats::detect(path, &text).ok_or_else(|| Error::UnrecognisedFormat {
+    let text = decode_utf8(&bytes).map_err(|at| Error::NotUtf8 {
+        path: path.to_path_buf(),
+        at,
+    })?;
+    let format = formats::detect(path, text).ok_or_else(|| Error::UnrecognisedFormat {
         path: path.to_path_buf(),
     })?;
     if !model.accepts(format) {
@@ -156,7 +164,7 @@ pub fn check_history_file(path: &Path, model: &str, budget: Budget) -> Result<Re
     }
     let (operations, result) = match model {
         ModelName::Register | ModelName::CasRegister => {
-            let history = read_register_history(path, &text, format)?;
+            let history = read_register_history(path, text, format)?;
             if model == ModelName::Register {
                 reject_cas(path, &history)?;
                 (history.len(), check(&Register, &history, budget))
@@ -166,8 +174,8 @@ pub fn check_history_file(path: &Path, model: &str, budget: Budget) -> Result<Re
         }
         ModelName::Kv => {
             let history: History<KvInput, KvOutput> = match format {
-                Format::EdnKv => formats::edn::read(path, &text)?,
-                _ => read_json::<KvModel>(path, &text)?,
+                Format::EdnKv => formats::edn::read(path, text)?,
+                _ => read_json::<KvModel>(path, text)?,
             };
             (history.len(), check(&KvModel, &history, budget))
         }

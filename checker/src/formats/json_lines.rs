@@ -26,6 +26,7 @@ use serde::de::DeserializeOwned;
 
 use super::{FormatError, excerpt};
 use crate::history::{History, Operation, Outcome};
+use crate::text::plain_serde_message;
 
 /// Read a JSON-lines history held in `text`; `file` names it in errors.
 pub fn read<I: DeserializeOwned, O: DeserializeOwned>(
@@ -47,7 +48,7 @@ pub fn read<I: DeserializeOwned, O: DeserializeOwned>(
                 expected: "one operation object per line, \
                        {\"client\", \"input\", \"call\", \"outcome\", \"ret\"}"
                     .to_string(),
-                found: format!("{} ({error})", excerpt(line)),
+                found: format!("{} ({})", excerpt(line), plain_json_error(&error)),
             })?;
         match operation.ret {
             Some(ret) if ret < operation.call => {
@@ -74,6 +75,19 @@ pub fn read<I: DeserializeOwned, O: DeserializeOwned>(
     }
     check_clients_are_sequential(file, &history, &lines)?;
     Ok(history)
+}
+
+/// serde_json's message in plain words, with the column (the line is the
+/// file's line already).
+fn plain_json_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let place = format!(" at line {} column {}", error.line(), error.column());
+    let message = message.strip_suffix(&place).unwrap_or(&message);
+    format!(
+        "{} at column {}",
+        plain_serde_message(message, |_| None),
+        error.column()
+    )
 }
 
 /// Refuses two operations of one client that overlap in time. Each

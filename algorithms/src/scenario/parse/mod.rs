@@ -49,7 +49,7 @@ impl Ctx<'_> {
 pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let cx = Ctx { file, text };
     let raw: RawScenario = toml::from_str(text)
-        .map_err(|e| ScenarioError::at(file, text, e.span(), e.message().trim_end().to_string()))?;
+        .map_err(|e| ScenarioError::from_toml(file, text, e.span(), e.message()))?;
 
     let Some(algorithm) = find(raw.algorithm.get_ref()) else {
         let known: Vec<&str> = algorithms().iter().map(|a| a.info().name).collect();
