@@ -1,10 +1,14 @@
 //! `faultline list`: what can be run.
 
 use crate::cli::ListArgs;
+use anyhow::Context;
 use faultline_algorithms::algorithms;
 use faultline_algorithms::scenario::{Scenario, scenario_files};
 
 pub fn list(args: ListArgs) -> anyhow::Result<bool> {
+    // A folder that is not there is a mistake, not an empty list.
+    std::fs::read_dir(&args.dir)
+        .with_context(|| format!("cannot list the scenarios in {}", args.dir.display()))?;
     println!("Algorithms");
     for a in algorithms() {
         let info = a.info();

@@ -3,7 +3,20 @@
 
 mod common;
 
-use common::{assert_exit, faultline_in, scratch, stderr};
+use common::{assert_exit, faultline, faultline_in, scratch, stderr};
+
+#[test]
+fn list_of_a_missing_folder_is_bad_input() {
+    let out = faultline(&["list", "--dir", "/nonexistent/scenarios"]);
+    assert_exit(&out, 2);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: cannot list the scenarios in /nonexistent/scenarios: {}\n",
+            std::io::Error::from_raw_os_error(2)
+        )
+    );
+}
 
 #[test]
 fn a_history_that_is_not_utf8_is_located() {
