@@ -8,7 +8,7 @@
 //! A bug variant without one is reported, and makes the command fail: every
 //! planted bug must be shown caught.
 
-use crate::atomic::{write_file, write_with};
+use crate::atomic::{probe, probe_folder, write_file, write_with};
 use crate::cli::ZooArgs;
 use crate::error::Failure;
 use faultline_algorithms::algorithms;
@@ -85,6 +85,12 @@ pub fn median_wait(caught: &[bool]) -> Option<u64> {
 pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
     let started = Instant::now();
     let out_dir = args.save.clone();
+    // Find out now, not after minutes of sweeping, if results cannot be
+    // saved.
+    let _created = probe_folder(&out_dir)?;
+    if let Some(path) = &args.markdown {
+        probe(path)?;
+    }
     let mut scenarios = Vec::new();
     for path in scenario_files(&args.dir) {
         if path.starts_with(&out_dir) {
