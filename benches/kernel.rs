@@ -46,7 +46,10 @@ fn storm_config(seed: u64, trace: TraceMode, snapshot_every: u64) -> WorldConfig
 fn kernel_storm(seed: u64, deliveries: u64, trace: TraceMode, snapshot_every: u64) -> u64 {
     let mut world = pingstorm::world(
         storm_config(seed, trace, snapshot_every),
-        &PingStormParams { initial: 5 },
+        &PingStormParams {
+            initial: 5,
+            bug: None,
+        },
     );
     while world.stats().delivered < deliveries && world.step() {}
     assert_eq!(world.stats().delivered, deliveries);
@@ -185,7 +188,10 @@ fn main() {
 fn kernel_sim_seconds(deliveries: u64) -> f64 {
     let mut world = pingstorm::world(
         storm_config(1, TraceMode::Fingerprint, 0),
-        &PingStormParams { initial: 5 },
+        &PingStormParams {
+            initial: 5,
+            bug: None,
+        },
     );
     while world.stats().delivered < deliveries && world.step() {}
     world.now().as_secs_f64()

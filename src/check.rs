@@ -1,21 +1,24 @@
 //! `faultline check`: a parallel seed sweep.
 //!
-//! Seeds run on a rayon pool, one run per task; a run is single-threaded
-//! and deterministic, so results do not depend on `--jobs`. Results are
-//! gathered by seed, so the report and the summary are in seed order.
+//! `--jobs` threads take the seeds in increasing order, one run at a time;
+//! a run is single-threaded and deterministic. Runs are counted in seed
+//! order ([`Sweep`]), so the result — runs, outcomes, digest, failures,
+//! which failures are minimised — does not depend on `--jobs`, also when
+//! the sweep stops at its first failure. Each failure is minimised and its
+//! replay file written as soon as it is counted, not at the end.
 
 use crate::args::{SeedRange, Shard};
+use crate::atomic::{probe, probe_folder, write_file, write_with};
 use crate::cli::CheckArgs;
-use crate::run::{create, load};
-use anyhow::Context;
+use crate::error::Failure;
+use crate::run::load;
 use faultline_algorithms::scenario::replay::{format_fingerprint, replay_text};
 use faultline_algorithms::scenario::{RunReport, Scenario};
 use faultline_sim::rng::mix64;
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -39,7 +42,8 @@ pub struct Summary {
     pub shard: ShardSpan,
     /// Seeds in this shard.
     pub planned: u64,
-    /// Seeds run (fewer than planned when the sweep stopped at a failure).
+    /// Seeds counted: all of them, or (when the sweep stopped at its first
+    /// failing seed) the seeds up to and including that one.
     pub run: u64,
     /// Seeds whose outcome was the expected one.
     pub matched: u64,
@@ -86,17 +90,16 @@ pub struct FailedSeed {
     pub minimized: Option<String>,
 }
 
-/// What a set of runs added up to (folded per worker, then merged).
+/// What the counted runs add up to.
 #[derive(Default)]
 struct Tally {
     run: u64,
     digest: u64,
     outcomes: BTreeMap<String, u64>,
-    failures: Vec<RunReport>,
 }
 
 impl Tally {
-    fn add(&mut self, report: RunReport, failed: bool) {
+    fn add(&mut self, report: &RunReport) {
         self.run += 1;
         self.digest = self
             .digest
@@ -105,19 +108,6 @@ impl Tally {
             .outcomes
             .entry(report.outcome().to_string())
             .or_default() += 1;
-        if failed {
-            self.failures.push(report);
-        }
-    }
-
-    fn merge(mut self, other: Tally) -> Tally {
-        self.run += other.run;
-        self.digest = self.digest.wrapping_add(other.digest);
-        for (k, v) in other.outcomes {
-            *self.outcomes.entry(k).or_default() += v;
-        }
-        self.failures.extend(other.failures);
-        self
     }
 }
 
@@ -187,8 +177,167 @@ impl Progress {
     }
 }
 
-/// How many failing seeds of one sweep are minimised before being written.
+/// How many failing seeds of one sweep are minimised before being written
+/// (the first ones, in seed order).
 const MINIMIZE_AT_MOST: usize = 5;
+
+/// A sweep in progress, shared by its worker threads.
+///
+/// Workers take the shard's seeds in increasing order (`next`). A finished
+/// run is *counted* only once every seed before it is counted, so the
+/// tally, the failures and which of them are minimised are those of a
+/// sequential sweep, whatever the thread count. Without `--keep-going`
+/// counting ends at the first failure: the runs after it that other
+/// threads had started are not counted.
+struct Sweep<'a> {
+    scenario: &'a Scenario,
+    args: &'a CheckArgs,
+    shard: Shard,
+    range: SeedRange,
+    planned: u64,
+    /// The next seed (index into the shard) to take.
+    next: AtomicU64,
+    /// Take no more seeds.
+    stop: AtomicBool,
+    /// Failing runs seen (counted or not), for the progress display.
+    seen_failing: AtomicU64,
+    progress: Progress,
+    state: Mutex<Counted>,
+}
+
+/// The runs counted so far.
+#[derive(Default)]
+struct Counted {
+    /// Runs of seeds `0..next` (indices in the shard) are counted.
+    next: u64,
+    /// Finished runs waiting for an earlier seed to finish.
+    waiting: BTreeMap<u64, RunReport>,
+    /// Set (without `--keep-going`) when a failure is counted: the sweep
+    /// ends there.
+    ended: bool,
+    tally: Tally,
+    /// Failures counted; the first [`MINIMIZE_AT_MOST`] are minimised.
+    failing: usize,
+    /// Failures saved, in the order they were saved.
+    saved: Vec<FailedSeed>,
+    /// The first error (a run that could not be built, a write that failed).
+    error: Option<anyhow::Error>,
+}
+
+impl Sweep<'_> {
+    /// One worker: take seeds until there are none or the sweep stops.
+    fn work(&self) {
+        while !self.stop.load(Ordering::Relaxed) {
+            let k = self.next.fetch_add(1, Ordering::Relaxed);
+            if k >= self.planned {
+                break;
+            }
+            let report = match self.scenario.run_seed(self.shard.nth(self.range, k)) {
+                Ok(r) => r,
+                Err(e) => return self.fail(e.into()),
+            };
+            if !report.matches(&self.scenario.expect) {
+                self.seen_failing.fetch_add(1, Ordering::Relaxed);
+                if !self.args.keep_going {
+                    // Every earlier seed is already taken (they are taken in
+                    // order), so the runs that decide the result are running.
+                    self.stop.store(true, Ordering::Relaxed);
+                }
+            }
+            self.progress
+                .tick(self.seen_failing.load(Ordering::Relaxed));
+            for (rank, failure) in self.count(k, report) {
+                if let Err(e) = self.save(rank, &failure) {
+                    return self.fail(e);
+                }
+            }
+        }
+    }
+
+    /// Records the run of seed index `k` and counts every run that is now
+    /// preceded only by counted ones; returns the failures among them with
+    /// their rank, to be saved.
+    fn count(&self, k: u64, report: RunReport) -> Vec<(usize, RunReport)> {
+        let mut counted = self.state.lock().expect("no panics while locked");
+        let c = &mut *counted;
+        c.waiting.insert(k, report);
+        let mut failures = Vec::new();
+        while !c.ended {
+            let Some(report) = c.waiting.remove(&c.next) else {
+                break;
+            };
+            c.next += 1;
+            c.tally.add(&report);
+            if !report.matches(&self.scenario.expect) {
+                failures.push((c.failing, report));
+                c.failing += 1;
+                c.ended = !self.args.keep_going;
+            }
+        }
+        if c.ended {
+            c.waiting.clear();
+        }
+        failures
+    }
+
+    /// Minimises (the first few) and writes the replay file of a counted
+    /// failure, at once: a sweep killed later keeps it.
+    fn save(&self, rank: usize, report: &RunReport) -> anyhow::Result<()> {
+        let scenario = self.scenario;
+        self.progress.say(format!(
+            "seed {}: {} (expected {}){}",
+            report.seed,
+            report.outcome(),
+            scenario.expect.name(),
+            report
+                .failure
+                .as_ref()
+                .map_or(String::new(), |f| format!(": {}", f.reason))
+        ));
+        let minimized = if self.args.no_shrink || rank >= MINIMIZE_AT_MOST {
+            None
+        } else {
+            self.progress
+                .say(format!("  minimising seed {} ...", report.seed));
+            scenario.minimize(report, self.args.shrink_runs as usize)
+        };
+        let (file, fingerprint) = match &minimized {
+            Some(m) => (
+                write_replay(&m.scenario, &m.report, &self.args.out)?,
+                m.report.fingerprint,
+            ),
+            None => (
+                write_replay(scenario, report, &self.args.out)?,
+                report.fingerprint,
+            ),
+        };
+        self.progress.say(format!("  saved {}", file.display()));
+        let saved = FailedSeed {
+            seed: report.seed,
+            outcome: report.outcome().to_string(),
+            reason: report.failure.as_ref().map(|f| f.reason.clone()),
+            fingerprint: format_fingerprint(fingerprint),
+            replay_file: Some(file.display().to_string()),
+            minimized: minimized.as_ref().map(|m| m.describe()),
+        };
+        self.state
+            .lock()
+            .expect("no panics while locked")
+            .saved
+            .push(saved);
+        Ok(())
+    }
+
+    /// Stops the sweep with `error` (the first one wins).
+    fn fail(&self, error: anyhow::Error) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.state
+            .lock()
+            .expect("no panics while locked")
+            .error
+            .get_or_insert(error);
+    }
+}
 
 pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
     let scenario = load(&args.scenario)?;
@@ -204,14 +353,16 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
             range.end
         );
     }
+    // Where the results go must be writable before the first seed runs:
+    // a sweep is not thrown away because its results cannot be saved.
+    let _created = probe_folder(&args.out)?;
+    if let Some(path) = &args.summary_json {
+        probe(path)?;
+    }
     let jobs = args
         .jobs
         .map(|j| j as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .context("cannot start the worker threads")?;
     eprintln!(
         "checking {} ({}) expecting {}: {planned} seeds{} on {jobs} threads",
         scenario.file,
@@ -226,61 +377,35 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
             format!(" ({}..{})", range.start, range.end)
         },
     );
-    let progress = Progress::new(planned);
-    let stop = AtomicBool::new(false);
-    let failed = AtomicU64::new(0);
-    let first_error = Mutex::new(None);
+    let sweep = Sweep {
+        scenario: &scenario,
+        args: &args,
+        shard,
+        range,
+        planned,
+        next: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+        seen_failing: AtomicU64::new(0),
+        progress: Progress::new(planned),
+        state: Mutex::new(Counted::default()),
+    };
     let started = Instant::now();
-    let tally: Tally = pool.install(|| {
-        (0..planned)
-            .into_par_iter()
-            .fold(Tally::default, |mut tally, k| {
-                let seed = shard.nth(range, k);
-                if stop.load(Ordering::Relaxed) {
-                    return tally;
-                }
-                let report = match scenario.run_seed(seed) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        first_error
-                            .lock()
-                            .expect("no panics while locked")
-                            .get_or_insert(e);
-                        stop.store(true, Ordering::Relaxed);
-                        return tally;
-                    }
-                };
-                let bad = !report.matches(&scenario.expect);
-                if bad {
-                    failed.fetch_add(1, Ordering::Relaxed);
-                    progress.say(format!(
-                        "seed {seed}: {} (expected {}){}",
-                        report.outcome(),
-                        scenario.expect.name(),
-                        report
-                            .failure
-                            .as_ref()
-                            .map_or(String::new(), |f| format!(": {}", f.reason))
-                    ));
-                    if !args.keep_going {
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                }
-                progress.tick(failed.load(Ordering::Relaxed));
-                tally.add(report, bad);
-                tally
-            })
-            .reduce(Tally::default, Tally::merge)
+    std::thread::scope(|s| {
+        for _ in 0..jobs.min(usize::try_from(planned).unwrap_or(usize::MAX)) {
+            s.spawn(|| sweep.work());
+        }
     });
-    progress.finish();
-    if let Some(e) = first_error.into_inner().expect("no panics while locked") {
-        return Err(e.into());
-    }
+    sweep.progress.finish();
     let wall = started.elapsed();
+    let counted = sweep.state.into_inner().expect("no panics while locked");
+    if let Some(e) = counted.error {
+        return Err(e);
+    }
 
-    let mut failures = tally.failures;
-    failures.sort_by_key(|r| r.seed);
-    let mut summary = Summary {
+    let mut failures = counted.saved;
+    failures.sort_by_key(|f| f.seed);
+    let tally = counted.tally;
+    let summary = Summary {
         faultline_summary: 1,
         scenario: scenario.file.clone(),
         name: scenario.name.clone(),
@@ -296,38 +421,9 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
         failed: failures.len() as u64,
         outcomes: tally.outcomes,
         digest: format_fingerprint(tally.digest),
-        failures: Vec::new(),
+        failures,
         wall_seconds: wall.as_secs_f64(),
     };
-    for (i, report) in failures.iter().enumerate() {
-        // Minimise the first few failures (each costs up to --shrink-runs
-        // runs); the rest are written as they ran.
-        let minimized = if args.no_shrink || i >= MINIMIZE_AT_MOST {
-            None
-        } else {
-            eprintln!("minimising seed {} ...", report.seed);
-            scenario.minimize(report, args.shrink_runs as usize)
-        };
-        let (file, fingerprint) = match &minimized {
-            Some(m) => (
-                write_replay(&m.scenario, &m.report, &args.out)?,
-                m.report.fingerprint,
-            ),
-            None => (
-                write_replay(&scenario, report, &args.out)?,
-                report.fingerprint,
-            ),
-        };
-        summary.failures.push(FailedSeed {
-            seed: report.seed,
-            outcome: report.outcome().to_string(),
-            reason: report.failure.as_ref().map(|f| f.reason.clone()),
-            fingerprint: format_fingerprint(fingerprint),
-            replay_file: Some(file.display().to_string()),
-            minimized: minimized.as_ref().map(|m| m.describe()),
-        });
-    }
-
     let secs = wall.as_secs_f64().max(1e-9);
     let outcomes: Vec<String> = summary
         .outcomes
@@ -380,20 +476,17 @@ fn write_replay(scenario: &Scenario, report: &RunReport, dir: &Path) -> anyhow::
         .file_stem()
         .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
     let path = dir.join(format!("{stem}-seed-{}.toml", report.seed));
-    let text = replay_text(scenario, report).map_err(anyhow::Error::msg)?;
-    let mut out = create(&path)?;
-    out.write_all(text.as_bytes())
-        .and_then(|_| out.flush())
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let text = replay_text(scenario, report).map_err(Failure::Internal)?;
+    write_file(&path, text.as_bytes())?;
     Ok(path)
 }
 
 pub fn write_summary(summary: &Summary, path: &Path) -> anyhow::Result<()> {
-    let mut out = create(path)?;
-    serde_json::to_writer_pretty(&mut out, summary)?;
-    writeln!(out)?;
-    out.flush()
-        .with_context(|| format!("cannot write {}", path.display()))
+    write_with(path, |out| {
+        serde_json::to_writer_pretty(&mut *out, summary)?;
+        writeln!(out)?;
+        Ok(())
+    })
 }
 
 impl From<SeedRange> for SeedSpan {

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 /// Faultline: a deterministic simulator and teaching lab for distributed systems.
 ///
 /// Exit codes: 0 success (for runs: the expected outcome), 1 a check failed
-/// (or a replay did not reproduce), 2 bad input.
+/// (or a replay did not reproduce), 2 bad input, 3 an output could not be
+/// written (or an internal error).
 #[derive(Debug, Parser)]
 #[command(name = "faultline", version, about, long_about)]
 pub struct Cli {
@@ -112,7 +113,9 @@ pub struct CheckArgs {
     /// Run only shard I of N (0-based): the seeds A+I, A+I+N, A+I+2N, ...
     #[arg(long, value_parser = crate::args::parse_shard)]
     pub shard: Option<crate::args::Shard>,
-    /// Go on after a seed fails its expected outcome (default: stop).
+    /// Go on after a seed fails its expected outcome (default: stop at the
+    /// lowest failing seed; the seeds before it are all run, those after it
+    /// not counted, whatever --jobs is).
     #[arg(long)]
     pub keep_going: bool,
     /// Directory for the replay files of failing seeds.
@@ -189,10 +192,11 @@ pub struct CheckHistoryArgs {
     /// The model: register, cas-register, kv or consensus.
     #[arg(long)]
     pub model: String,
-    /// Give up (verdict unknown) after this many search steps.
-    #[arg(long)]
-    pub max_steps: Option<u64>,
-    /// Give up (verdict unknown) after this much wall time, e.g. "30s".
+    /// Give up (verdict undecided) after this many search steps; the
+    /// default is the budget of the scenarios' linearizability check.
+    #[arg(long, default_value_t = faultline_algorithms::scenario::outcome::LINEARIZABILITY_STEPS)]
+    pub max_steps: u64,
+    /// Also give up (verdict undecided) after this much wall time, e.g. "30s".
     #[arg(long, value_parser = crate::args::parse_duration_arg)]
     pub time_limit: Option<std::time::Duration>,
 }

@@ -2,9 +2,9 @@
 //! operations) and the Chrome trace event format (one track per node, for
 //! Perfetto or chrome://tracing). Both run a scenario with the full trace.
 
+use crate::atomic::{write_stdout, write_with};
 use crate::cli::{ExportArgs, ExportFormat};
-use crate::run::{Outcome, create, execute, load};
-use anyhow::Context;
+use crate::run::{Outcome, execute, load};
 use faultline_algorithms::scenario::Scenario;
 use faultline_algorithms::scenario::replay::format_fingerprint;
 use faultline_sim::{Fault, NodeId, NodeKind, RecordKind, SimTime, TraceMode};
@@ -16,15 +16,14 @@ pub fn export(args: ExportArgs) -> anyhow::Result<bool> {
     let scenario = load(&args.scenario)?;
     let seed = args.seed.unwrap_or(scenario.seed);
     let outcome = execute(&scenario, seed, None, TraceMode::Full)?;
-    let mut out: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(create(path)?),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    let fill = |out: &mut dyn Write| match args.format {
+        ExportFormat::Jsonl => jsonl(&scenario, &outcome, out),
+        ExportFormat::Chrome => chrome(&scenario, &outcome, out),
     };
-    match args.format {
-        ExportFormat::Jsonl => jsonl(&scenario, &outcome, &mut out)?,
-        ExportFormat::Chrome => chrome(&scenario, &outcome, &mut out)?,
+    match &args.out {
+        Some(path) => write_with(path, fill)?,
+        None => write_stdout(fill)?,
     }
-    out.flush().context("cannot write the trace")?;
     if let Some(path) = &args.out {
         eprintln!(
             "wrote {} records of seed {seed} to {} (outcome {}, fingerprint {})",
@@ -39,10 +38,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<bool> {
 
 /// Writes the trace of a run as JSON lines to `path`.
 pub fn write_jsonl(scenario: &Scenario, outcome: &Outcome, path: &Path) -> anyhow::Result<()> {
-    let mut out = create(path)?;
-    jsonl(scenario, outcome, &mut out)?;
-    out.flush()
-        .with_context(|| format!("cannot write {}", path.display()))
+    write_with(path, |out| jsonl(scenario, outcome, out))
 }
 
 /// JSON lines: a `header` line, one line per trace record (sends carry the

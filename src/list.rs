@@ -1,6 +1,7 @@
 //! `faultline list`: what can be run.
 
 use crate::cli::ListArgs;
+use anyhow::Context;
 use faultline_algorithms::algorithm::{ParamInfo, describe_settings_docs};
 use faultline_algorithms::algorithms;
 use faultline_algorithms::family::CLIENT_FIELDS;
@@ -19,6 +20,9 @@ fn fields_table(fields: &[ParamInfo]) {
 }
 
 pub fn list(args: ListArgs) -> anyhow::Result<bool> {
+    // A folder that is not there is a mistake, not an empty list.
+    std::fs::read_dir(&args.dir)
+        .with_context(|| format!("cannot list the scenarios in {}", args.dir.display()))?;
     println!("Algorithms");
     for a in algorithms() {
         let info = a.info();

@@ -1,12 +1,24 @@
 //! `faultline`: run scenarios, sweep seeds, replay failures, export traces.
 //!
-//! Every command returns whether its checks held; errors are bad input.
-//! Exit codes: 0 success, 1 a check failed, 2 bad input (clap's own usage
-//! errors exit with 2 as well).
+//! Every command returns whether its checks held, or an error. Exit codes
+//! (docs/cli.md):
+//!
+//! - 0: success;
+//! - 1: a check failed (an unexpected outcome, a failing seed, a replay
+//!   that did not reproduce, a history that is not linearizable);
+//! - 2: bad input: a scenario, history, trace, summary or replay file that
+//!   cannot be read or says something wrong, a bad argument (clap's own
+//!   usage errors exit with 2 as well);
+//! - 3: an output could not be written (the file is named), or an internal
+//!   error ([`error::Failure`]).
+//!
+//! Every file is written atomically, through [`atomic`].
 
 mod args;
+mod atomic;
 mod check;
 mod cli;
+mod error;
 mod export;
 mod history;
 mod list;
@@ -50,13 +62,13 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
+        Ok(false) => ExitCode::from(error::CHECK_FAILED),
         Err(e) => {
             match e.downcast_ref::<ScenarioError>() {
                 Some(s) => eprintln!("{s}"),
                 None => eprintln!("error: {e:#}"),
             }
-            ExitCode::from(2)
+            ExitCode::from(error::exit_code(&e))
         }
     }
 }

@@ -7,25 +7,35 @@
 
 use crate::check::{ShardSpan, Summary, write_summary};
 use crate::cli::MergeArgs;
-use anyhow::{Context, bail};
-use faultline_algorithms::scenario::replay::format_fingerprint;
+use anyhow::{Context, anyhow, bail};
+use faultline_algorithms::scenario::replay::{format_fingerprint, parse_fingerprint};
+use faultline_checker::text::{decode_utf8, plain_serde_message, shorten_values};
+use std::path::Path;
 
-fn parse_digest(s: &str) -> Option<u64> {
-    u64::from_str_radix(s.strip_prefix("0x")?, 16).ok()
+/// Reads the summary at `path`; errors name the file and, for its
+/// content, the line and column.
+fn read_summary(path: &Path) -> anyhow::Result<Summary> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = decode_utf8(&bytes)
+        .map_err(|at| anyhow!("{}:{}:{}: {at}", path.display(), at.line, at.column))?;
+    serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        let place = format!(" at line {} column {}", e.line(), e.column());
+        let message = message.strip_suffix(&place).unwrap_or(&message);
+        anyhow!(
+            "{}:{}:{}: not a summary written by `faultline check --summary-json`: {}",
+            path.display(),
+            e.line(),
+            e.column(),
+            shorten_values(&plain_serde_message(message, |_| None))
+        )
+    })
 }
 
 pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
     let mut parts: Vec<Summary> = Vec::new();
     for path in &args.summaries {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let s: Summary = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{}: not a summary written by `faultline check --summary-json`",
-                path.display()
-            )
-        })?;
-        parts.push(s);
+        parts.push(read_summary(path)?);
     }
     let first = parts[0].clone();
     for (s, path) in parts.iter().zip(&args.summaries) {
@@ -87,7 +97,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
         ..first.clone()
     };
     let mut digest = 0u64;
-    for s in &parts {
+    for (s, path) in parts.iter().zip(&args.summaries) {
         merged.planned += s.planned;
         merged.run += s.run;
         merged.matched += s.matched;
@@ -97,10 +107,13 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
             *merged.outcomes.entry(k.clone()).or_default() += v;
         }
         merged.failures.extend(s.failures.iter().cloned());
-        digest = digest.wrapping_add(
-            parse_digest(&s.digest)
-                .with_context(|| format!("bad digest {:?} in a summary", s.digest))?,
-        );
+        digest = digest.wrapping_add(parse_fingerprint(&s.digest).with_context(|| {
+            shorten_values(&format!(
+                "{}: found the digest {:?}, expected 0x and 1 to 16 hexadecimal digits",
+                path.display(),
+                s.digest
+            ))
+        })?);
     }
     merged.failures.sort_by_key(|f| f.seed);
     merged.digest = format_fingerprint(digest);

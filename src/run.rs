@@ -2,7 +2,6 @@
 
 use crate::cli::{ReplayArgs, RunArgs, SummaryFormat};
 use crate::export::write_jsonl;
-use anyhow::Context;
 use faultline_algorithms::scenario::replay::{format_fingerprint, verify};
 use faultline_algorithms::scenario::{RunReport, Scenario};
 use faultline_sim::time::format_duration;
@@ -329,25 +328,13 @@ fn human_wall(d: Duration) -> String {
 /// Writes the client history, one operation per line, in the format
 /// `faultline check-history` reads.
 fn write_history(outcome: &Outcome, path: &Path) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut out = create(path)?;
-    for i in 0..outcome.handle.op_count() {
-        if let Some(op) = outcome.handle.op_json(i) {
-            serde_json::to_writer(&mut out, &op)?;
-            writeln!(out)?;
+    crate::atomic::write_with(path, |out| {
+        for i in 0..outcome.handle.op_count() {
+            if let Some(op) = outcome.handle.op_json(i) {
+                serde_json::to_writer(&mut *out, &op)?;
+                writeln!(out)?;
+            }
         }
-    }
-    out.flush()
-        .with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// Opens `path` for writing, with the path in the error.
-pub fn create(path: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create the folder {}", parent.display()))?;
-    }
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(std::io::BufWriter::new(file))
+        Ok(())
+    })
 }

@@ -34,7 +34,7 @@ loss = 0.1
 algorithm = "gossip"
 servers = "three"
 "#,
-        "3:11: error: invalid type: string \"three\", expected a whole number like 3",
+        "3:11: error: found the string \"three\", expected a whole number like 3",
     ),
     (
         "servers_zero",
@@ -74,7 +74,7 @@ duration = "10"
 algorithm = "gossip"
 duration = 10
 "#,
-        "3:12: error: invalid type: integer `10`, expected a duration string like \"150ms\" or \"2s\"",
+        "3:12: error: found the integer 10, expected a duration string like \"150ms\" or \"2s\"",
     ),
     (
         "missing_name",
@@ -123,7 +123,7 @@ algorithm = "gossip"
 [params]
 gossip_interval = 50
 "#,
-        "4:19: error: invalid type: integer `50`, expected a string",
+        "4:19: error: found the integer 50, expected a string",
     ),
     (
         "unknown_bug_variant",
@@ -491,7 +491,7 @@ seed = -1
 algorithm = "gossip"
 params = 3
 "#,
-        "3:10: error: invalid type: integer `3`, expected a map",
+        "3:10: error: found the integer 3, expected a table",
     ),
     (
         "bad_replay_fingerprint",
@@ -501,7 +501,76 @@ algorithm = "gossip"
 fingerprint = "abc"
 outcome = "pass"
 "#,
-        "4:15: error: found \"abc\", expected a fingerprint like \"0x5c1e0d3f9a1b2c4d\"",
+        "4:15: error: found \"abc\", expected a fingerprint: 0x and 1 to 16 hexadecimal digits, like \"0x5c1e0d3f9a1b2c4d\"",
+    ),
+    (
+        "signed_replay_fingerprint",
+        r#"name = "x"
+algorithm = "gossip"
+[replay]
+fingerprint = "0x+d52362c1496274a"
+outcome = "pass"
+"#,
+        "4:15: error: found \"0x+d52362c1496274a\", expected a fingerprint: 0x and 1 to 16 hexadecimal digits, like \"0x5c1e0d3f9a1b2c4d\"",
+    ),
+    (
+        "empty_replay_fingerprint",
+        r#"name = "x"
+algorithm = "gossip"
+[replay]
+fingerprint = "0x"
+outcome = "pass"
+"#,
+        "4:15: error: found \"0x\", expected a fingerprint: 0x and 1 to 16 hexadecimal digits, like \"0x5c1e0d3f9a1b2c4d\"",
+    ),
+    (
+        "long_replay_fingerprint",
+        r#"name = "x"
+algorithm = "gossip"
+[replay]
+fingerprint = "0x00d52362c1496274a"
+outcome = "pass"
+"#,
+        "4:15: error: found \"0x00d52362c1496274a\", expected a fingerprint: 0x and 1 to 16 hexadecimal digits, like \"0x5c1e0d3f9a1b2c4d\"",
+    ),
+    (
+        "unknown_replay_outcome",
+        r#"name = "x"
+algorithm = "gossip"
+[replay]
+fingerprint = "0xd52362c1496274a"
+outcome = "banana"
+"#,
+        "5:11: error: unknown outcome \"banana\"; a run of gossip ends in one of: pass, acked_values_survive, convergence, history_well_formed, linearizability, liveness",
+    ),
+    (
+        "operation_mix_not_a_table",
+        r#"name = "x"
+algorithm = "gossip"
+[clients]
+count = 1
+mix = 3
+"#,
+        "5:7: error: found the integer 3, expected an operation mix: a table of weights like { get = 1, put = 3 }",
+    ),
+    (
+        "date_time_as_a_table",
+        r#"name = "x"
+algorithm = "gossip"
+[clients]
+count = 1
+mix = 1979-05-27T07:32:00Z
+"#,
+        "5:7: error: found the date-time 1979-05-27T07:32:00Z, which is not allowed here; expected a table with the keys `get`, `put`, `append`, `cas`",
+    ),
+    (
+        "empty_table_for_a_name",
+        r#"name = "x"
+algorithm = "sharded-kv"
+[params]
+placement = {}
+"#,
+        "4:13: error: found an empty table, expected one of this setting's names, as a string",
     ),
 ];
 
@@ -559,5 +628,60 @@ fn every_command_that_reads_a_scenario_reports_the_same_error() {
         let out = faultline_in(&dir, &args);
         assert_exit(&out, 2);
         assert_eq!(stderr(&out).trim_end(), want, "{args:?}");
+    }
+}
+
+#[test]
+fn a_scenario_that_is_not_utf8_is_located_at_the_first_bad_byte() {
+    let dir = scratch("malformed-utf8");
+    std::fs::write(
+        dir.join("bad.toml"),
+        b"name = \"x\"\nalgorithm = \"go\xffssip\"\n",
+    )
+    .unwrap();
+    let want = "bad.toml:2:16: error: found the byte 0xff, which is not UTF-8 text; expected a text file in UTF-8";
+    for args in [
+        vec!["run", "bad.toml"],
+        vec!["check", "bad.toml", "--seeds", "0..3"],
+        vec!["replay", "bad.toml"],
+        vec!["export", "bad.toml", "--format", "jsonl"],
+    ] {
+        let out = faultline_in(&dir, &args);
+        assert_exit(&out, 2);
+        assert_eq!(stderr(&out).trim_end(), want, "{args:?}");
+    }
+}
+
+#[test]
+fn a_huge_value_is_not_echoed_whole() {
+    let dir = scratch("malformed-huge");
+    let huge = "q".repeat(200_000);
+    for (name, text) in [
+        (
+            "algorithm.toml",
+            format!("name = \"x\"\nalgorithm = \"{huge}\"\n"),
+        ),
+        (
+            "duration.toml",
+            format!("name = \"x\"\nalgorithm = \"gossip\"\nduration = \"{huge}\"\n"),
+        ),
+        (
+            "field.toml",
+            format!("name = \"x\"\nalgorithm = \"gossip\"\n{huge} = 1\n"),
+        ),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+        let out = faultline_in(&dir, &["run", name]);
+        assert_exit(&out, 2);
+        let shown = stderr(&out);
+        assert!(
+            shown.len() < 1_000,
+            "{name}: {} bytes of stderr",
+            shown.len()
+        );
+        assert!(
+            shown.contains(&format!("{}…", "q".repeat(80))),
+            "{name}: {shown}"
+        );
     }
 }

@@ -83,3 +83,25 @@ fn every_shipped_catch_reproduces_and_passes_without_its_bug() {
         );
     }
 }
+
+#[test]
+fn unwritable_outputs_are_refused_before_the_first_sweep() {
+    let dir = scratch("zoo-unwritable");
+    std::fs::write(dir.join("plain"), "a file").unwrap();
+    for (option, value) in [
+        ("--save", "plain/bugs".to_string()),
+        ("--markdown", "plain/zoo.md".to_string()),
+    ] {
+        let value = dir.join(value);
+        let out = faultline(&["zoo", "--seeds", "1", option, value.to_str().unwrap()]);
+        assert_exit(&out, 3);
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+        let shown = common::stderr(&out);
+        assert!(
+            shown.starts_with(&format!("error: cannot write {}: ", value.display()))
+                && shown.contains("is a file, not a folder")
+                && !shown.contains("sweeping"),
+            "{shown}"
+        );
+    }
+}

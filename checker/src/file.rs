@@ -13,6 +13,7 @@ use crate::model::Model;
 use crate::models::{CasRegister, ConsensusModel, KvModel, Register};
 use crate::result::CheckResult;
 use crate::search::{Budget, check};
+use crate::text::{NotUtf8, decode_utf8};
 
 /// The models a history file can be checked against, by CLI name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -80,13 +81,17 @@ impl FromStr for ModelName {
 /// linearizable is not an error: it is a [`Report`].)
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The file could not be read.
-    #[error("{}: cannot read the history file: {source}", path.display())]
+    /// The file could not be read. The operating system's message is part
+    /// of this error's text and deliberately not its `source()`, so that a
+    /// chain printer (`{:#}` of anyhow) does not print it twice.
+    #[error("{}: cannot read the history file: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
+    /// The file is not UTF-8 text.
+    #[error("{}:{}:{}: {at}", path.display(), at.line, at.column)]
+    NotUtf8 { path: PathBuf, at: NotUtf8 },
     /// The file's content does not match its format.
     #[error(transparent)]
     Format(#[from] FormatError),
@@ -143,11 +148,15 @@ impl fmt::Display for Report {
 /// chosen model's operation types.
 pub fn check_history_file(path: &Path, model: &str, budget: Budget) -> Result<Report, Error> {
     let model: ModelName = model.parse()?;
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+    let bytes = std::fs::read(path).map_err(|error| Error::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
-    let format = formats::detect(path, &text).ok_or_else(|| Error::UnrecognisedFormat {
+    let text = decode_utf8(&bytes).map_err(|at| Error::NotUtf8 {
+        path: path.to_path_buf(),
+        at,
+    })?;
+    let format = formats::detect(path, text).ok_or_else(|| Error::UnrecognisedFormat {
         path: path.to_path_buf(),
     })?;
     if !model.accepts(format) {
@@ -165,7 +174,7 @@ pub fn check_history_file(path: &Path, model: &str, budget: Budget) -> Result<Re
     }
     let (operations, result) = match model {
         ModelName::Register | ModelName::CasRegister => {
-            let history = read_register_history(path, &text, format)?;
+            let history = read_register_history(path, text, format)?;
             if model == ModelName::Register {
                 reject_cas(path, &history)?;
                 (history.len(), check(&Register, &history, budget))
@@ -175,8 +184,8 @@ pub fn check_history_file(path: &Path, model: &str, budget: Budget) -> Result<Re
         }
         ModelName::Kv => {
             let history: History<KvInput, KvOutput> = match format {
-                Format::EdnKv => formats::edn::read(path, &text)?,
-                _ => read_json::<KvModel>(path, &text)?,
+                Format::EdnKv => formats::edn::read(path, text)?,
+                _ => read_json::<KvModel>(path, text)?,
             };
             (history.len(), check(&KvModel, &history, budget))
         }
@@ -257,5 +266,8 @@ mod tests {
                 .starts_with("/nonexistent/h.log: cannot read"),
             "{error}"
         );
+        // The OS message is in the text, so it must not also be the source
+        // that chain printers append.
+        assert!(std::error::Error::source(&error).is_none());
     }
 }

@@ -28,7 +28,9 @@
 //!   [`Verdict::Unknown`] instead of a guess;
 //! - readers for history files ([`formats`]: Jepsen etcd logs, Jepsen EDN
 //!   key-value histories, Faultline's own JSON lines) and
-//!   [`check_history_file`] for the CLI.
+//!   [`check_history_file`] for the CLI;
+//! - the [`text`] helpers every Faultline file reader's messages use
+//!   (located UTF-8 errors, shortened values, serde's words made plain).
 //!
 //! It runs *after* a simulation, never inside one, so it may read the wall
 //! clock (for a time budget and statistics); everything else about a result
@@ -41,6 +43,7 @@ mod model;
 pub mod models;
 mod result;
 mod search;
+pub mod text;
 
 pub use file::{Error, ModelName, Report, check_history_file};
 pub use history::{

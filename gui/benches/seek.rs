@@ -44,8 +44,13 @@ fn main() {
             snapshot_every,
             ..WorldConfig::default()
         };
-        let mut handle: Box<dyn SimHandle> =
-            Box::new(world(config, &PingStormParams { initial: 5_000 }));
+        let mut handle: Box<dyn SimHandle> = Box::new(world(
+            config,
+            &PingStormParams {
+                initial: 5_000,
+                bug: None,
+            },
+        ));
         let started = Instant::now();
         // Fingerprints at a few checkpoints of the straight run, to check
         // that seeking lands on exactly the same states.

@@ -404,14 +404,11 @@ impl Session {
         branch_text(&self.scenario, self.seed, self.handle.fault_schedule())
     }
 
-    /// Writes the branch to `path`.
+    /// Writes the branch to `path` (atomically: a failed save leaves what
+    /// was there before).
     pub fn save_branch(&self, path: &Path) -> Result<SavedBranch, String> {
         let saved = self.branch()?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        std::fs::write(path, &saved.text)
+        crate::save::write_atomic(path, saved.text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(saved)
     }

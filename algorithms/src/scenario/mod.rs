@@ -32,7 +32,7 @@ mod parse;
 mod raw;
 pub mod replay;
 
-pub use error::{Location, ScenarioError};
+pub use error::{Location, ScenarioError, plain_toml_message};
 pub use minimize::Minimized;
 pub use nemesis::{NemesisConfig, NemesisKind};
 pub use outcome::{CheckFailure, LinearizabilityReport, LivenessReport, RunReport};
@@ -40,6 +40,7 @@ pub use raw::parse_seed;
 pub use replay::ReplayInfo;
 
 use crate::algorithm::AnyAlgorithm;
+use faultline_checker::text::decode_utf8;
 use faultline_sim::{
     FaultSchedule, LinkConfig, SimHandle, SimTime, TraceMode, WorkloadConfig, WorldConfig,
 };
@@ -148,9 +149,16 @@ impl Scenario {
     /// file as given.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| ScenarioError::whole(&file, format!("cannot read the file: {e}")))?;
-        Scenario::parse(&file, &text)
+        let text = decode_utf8(&bytes).map_err(|at| {
+            let location = Location {
+                line: at.line,
+                column: at.column,
+            };
+            ScenarioError::located(&file, Some(location), at.to_string())
+        })?;
+        Scenario::parse(&file, text)
     }
 
     /// Validates scenario text; `file` is the name used in errors.
@@ -200,7 +208,7 @@ impl Scenario {
     pub fn build_with(&self, config: WorldConfig) -> Result<Box<dyn SimHandle>, ScenarioError> {
         self.algorithm
             .build(&self.text, config, self.checks.invariants.as_deref())
-            .map_err(|e| ScenarioError::at(&self.file, &self.text, e.span, e.message))
+            .map_err(|e| ScenarioError::from_toml(&self.file, &self.text, e.span, &e.message))
     }
 
     /// Builds a run with `seed`.

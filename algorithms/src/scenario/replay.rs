@@ -21,9 +21,16 @@
 //!
 //! `faultline replay FILE` runs it and fails unless both the fingerprint and
 //! the outcome match.
+//!
+//! The `[replay]` table is checked when the file is read: the fingerprint
+//! is `0x` and 1 to 16 hexadecimal digits, nothing else; the outcome is
+//! `pass` or a check the scenario can report (one of its algorithm's
+//! invariants, `history_well_formed`, `linearizability`, `liveness`).
 
+use super::parse::KERNEL_INVARIANTS;
 use super::raw::RawReplay;
 use super::{RunReport, Scenario, ScenarioError};
+use crate::algorithm::AlgorithmInfo;
 use toml::Spanned;
 
 /// The `[replay]` table of a replay file.
@@ -50,29 +57,62 @@ pub fn format_fingerprint(fingerprint: u64) -> String {
     format!("{fingerprint:#018x}")
 }
 
+/// Reads a fingerprint as written by [`format_fingerprint`]: `0x` and 1 to
+/// 16 hexadecimal digits. (`u64::from_str_radix` alone would also take a
+/// sign, `0x+5c1e...`.)
+pub fn parse_fingerprint(text: &str) -> Option<u64> {
+    let hex = text.strip_prefix("0x")?;
+    let digits = (1..=16).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    digits.then(|| u64::from_str_radix(hex, 16).ok()).flatten()
+}
+
+/// The outcomes a run of `info`'s algorithm can have, as replay files and
+/// `expect` name them.
+fn possible_outcomes(info: &AlgorithmInfo) -> Vec<&str> {
+    let mut names = vec!["pass"];
+    names.extend(info.invariants.iter().map(|i| i.name.as_str()));
+    names.extend(KERNEL_INVARIANTS);
+    names.extend(["linearizability", "liveness"]);
+    names
+}
+
 impl ReplayInfo {
     pub(crate) fn from_raw(
         file: &str,
         text: &str,
         raw: &Spanned<RawReplay>,
+        info: &AlgorithmInfo,
     ) -> Result<Self, ScenarioError> {
         let r = raw.get_ref();
         let fp = r.fingerprint.get_ref();
-        let fingerprint = fp
-            .strip_prefix("0x")
-            .and_then(|hex| u64::from_str_radix(hex, 16).ok())
-            .ok_or_else(|| {
-                ScenarioError::at(
-                    file,
-                    text,
-                    Some(r.fingerprint.span()),
-                    format!("found {fp:?}, expected a fingerprint like \"0x5c1e0d3f9a1b2c4d\""),
-                )
-            })?;
+        let fingerprint = parse_fingerprint(fp).ok_or_else(|| {
+            ScenarioError::at(
+                file,
+                text,
+                Some(r.fingerprint.span()),
+                format!(
+                    "found {fp:?}, expected a fingerprint: 0x and 1 to 16 hexadecimal digits, like \"0x5c1e0d3f9a1b2c4d\""
+                ),
+            )
+        })?;
+        let outcome = r.outcome.get_ref();
+        let possible = possible_outcomes(info);
+        if !possible.contains(&outcome.as_str()) {
+            return Err(ScenarioError::at(
+                file,
+                text,
+                Some(r.outcome.span()),
+                format!(
+                    "unknown outcome {outcome:?}; a run of {} ends in one of: {}",
+                    info.name,
+                    possible.join(", ")
+                ),
+            ));
+        }
         Ok(ReplayInfo {
             source: r.source.clone(),
             fingerprint,
-            outcome: r.outcome.get_ref().clone(),
+            outcome: outcome.clone(),
             reason: r.reason.clone(),
             event: r.event,
             time: r.time.clone(),

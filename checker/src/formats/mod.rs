@@ -17,14 +17,17 @@ pub mod edn;
 pub mod jepsen;
 pub mod json_lines;
 
+use crate::text::shorten_values;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// A history file that does not say what its format promises.
+/// A history file that does not say what its format promises. Values
+/// quoted in the message are shortened
+/// ([`shorten_values`]) when it is displayed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
     /// A line is not shaped as the format requires.
-    #[error("{}:{line}: expected {expected}, found {found}", file.display())]
+    #[error("{}:{line}: expected {expected}, found {}", file.display(), shorten_values(found))]
     Syntax {
         file: PathBuf,
         line: usize,
@@ -33,7 +36,7 @@ pub enum FormatError {
     },
     /// A well-formed line that makes no sense where it is (a completion with
     /// no pending invocation, a second invocation by a busy client...).
-    #[error("{}:{line}: {problem}", file.display())]
+    #[error("{}:{line}: {}", file.display(), shorten_values(problem))]
     Invalid {
         file: PathBuf,
         line: usize,

@@ -35,7 +35,7 @@ use faults::{Nodes, fault, nemesis};
 use setup::{client_section, network};
 
 /// Names the kernel itself may report as a violated invariant.
-const KERNEL_INVARIANTS: [&str; 1] = ["history_well_formed"];
+pub(crate) const KERNEL_INVARIANTS: [&str; 1] = ["history_well_formed"];
 
 struct Ctx<'a> {
     file: &'a str,
@@ -51,7 +51,7 @@ impl Ctx<'_> {
 pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let cx = Ctx { file, text };
     let raw: RawScenario = toml::from_str(text)
-        .map_err(|e| ScenarioError::at(file, text, e.span(), e.message().trim_end().to_string()))?;
+        .map_err(|e| ScenarioError::from_toml(file, text, e.span(), e.message()))?;
 
     let Some(algorithm) = find(raw.algorithm.get_ref()) else {
         let known: Vec<&str> = algorithms().iter().map(|a| a.name()).collect();
@@ -108,7 +108,7 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let checks = checks(&cx, &raw, &info, clients, &faults, nemesis.as_ref(), end)?;
     let expect = expectation(&cx, &raw, &info, &checks)?;
     let replay = match &raw.replay {
-        Some(r) => Some(ReplayInfo::from_raw(cx.file, text, r)?),
+        Some(r) => Some(ReplayInfo::from_raw(cx.file, text, r, &info)?),
         None => None,
     };
     if replay.is_some() && nemesis.is_some() {
