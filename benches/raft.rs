@@ -14,6 +14,7 @@
 //! time per run. Runs are deterministic (same events per seed on every
 //! machine); only the wall times vary.
 
+use faultline_algorithms::family::{Family, KvFamily};
 use faultline_algorithms::raft::{self, RaftParams, invariants};
 use faultline_algorithms::scenario::Scenario;
 use faultline_checker::models::KvModel;
@@ -65,13 +66,14 @@ fn measure(scenario: &Scenario, label: &str, with_invariants: bool, seeds: u64) 
     for seed in 0..seeds {
         let config = scenario.world_config(seed, TraceMode::Fingerprint);
         totals.faults += config.faults.len();
+        let workload = KvFamily::parse_workload(SCENARIO, &config).expect("the [clients] fields");
         let chosen = if with_invariants {
             invariants::boxed()
         } else {
             Vec::new()
         };
         let started = Instant::now();
-        let mut world = raft::world(config, RaftParams::default(), chosen);
+        let mut world = raft::world(config, RaftParams::default(), chosen).with_workload(workload);
         let status = world.run().clone();
         wall += started.elapsed().as_secs_f64();
         assert!(

@@ -169,7 +169,7 @@ fn each_bug_is_found_shrunk_to_a_short_schedule_and_replayed() {
             let report = run
                 .run_seed(s.seed)
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
-            if !report.failure.is_some_and(|f| f.check == expected) {
+            if report.failure.is_none_or(|f| f.check != expected) {
                 return Ok(false);
             }
             let fixed = run

@@ -114,7 +114,7 @@ algorithm = "pingstorm"
 [params]
 inital = 20
 "#,
-        "4:1: error: unknown field `inital`, expected `initial`",
+        "4:1: error: unknown field `inital`, expected `initial` or `bug`",
     ),
     (
         "param_wrong_type",

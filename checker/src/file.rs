@@ -190,7 +190,7 @@ pub fn check_history_file(path: &Path, model: &str, budget: Budget) -> Result<Re
             (history.len(), check(&KvModel, &history, budget))
         }
         ModelName::Consensus => {
-            let history = read_json::<ConsensusModel>(path, &text)?;
+            let history = read_json::<ConsensusModel>(path, text)?;
             (history.len(), check(&ConsensusModel, &history, budget))
         }
     };

@@ -86,7 +86,7 @@ pub trait Family: OpFamily {
     fn parse_workload(doc: &str, config: &WorldConfig) -> Result<Self::Workload, ParamError>;
 
     /// Where the workload's fields and their documentation disagree
-    /// (see [`settings_problems`]).
+    /// (see [`settings_problems`](crate::algorithm::settings_problems)).
     fn declaration_problems() -> Vec<String>;
 }
 

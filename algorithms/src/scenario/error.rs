@@ -2,7 +2,7 @@
 //!
 //! Messages are for people: values echoed from the file are shortened
 //! ([`shorten_values`]), and the TOML deserializer's serde wording
-//! (`expected struct RawMix`, `$__toml_private_datetime`, `wanted exactly
+//! (`expected struct OpMix`, `$__toml_private_datetime`, `wanted exactly
 //! 1 element`) is rewritten into what the setting takes
 //! ([`plain_toml_message`]).
 
@@ -88,7 +88,7 @@ fn describe_struct(name: &str) -> Option<&'static str> {
     Some(match name {
         "RawNetwork" => "a [network] table",
         "RawClients" => "a [clients] table",
-        "RawMix" => "an operation mix: a table of weights like { get = 1, put = 3 }",
+        "RawMix" | "OpMix" => "an operation mix: a table of weights like { get = 1, put = 3 }",
         "RawFault" => "a fault: a table like { at = \"2s\", kind = \"crash\", node = 1 }",
         "RawNemesis" => "a [nemesis] table",
         "RawChecks" => "a [checks] table",
