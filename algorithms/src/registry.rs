@@ -11,6 +11,7 @@ pub fn algorithms() -> Vec<&'static dyn AnyAlgorithm> {
     vec![
         &crate::gossip::Gossip,
         &crate::raft::Raft,
+        &crate::paxos::synod::Paxos,
         &crate::hashing::ShardedKv,
         &crate::pingstorm::PingStormAlgorithm,
     ]
