@@ -2,11 +2,11 @@
 //! plus InstallSnapshot from Figure 13 and the client protocol of §8), and
 //! the timers they set.
 
-use super::kv::KvStore;
 use crate::family::kv::{KvInput, KvOutput};
+pub use crate::kvstore::Command;
+use crate::kvstore::KvStore;
 use faultline_sim::NodeId;
 use serde::Serialize;
-use std::fmt;
 use std::sync::Arc;
 
 /// A log position (1-based; 0 means "before the first entry").
@@ -45,45 +45,6 @@ impl Serialize for Entry {
         entry.serialize_field("term", &self.term)?;
         entry.serialize_field("command", &*self.command)?;
         entry.end()
-    }
-}
-
-/// A state-machine command.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-pub enum Command {
-    /// Appended by every new leader (§8): committing it commits everything
-    /// before it and tells the leader its commit index is current.
-    Noop,
-    /// A client operation, identified by client and sequence number so the
-    /// state machine can apply it at most once.
-    Client {
-        /// The client node.
-        client: NodeId,
-        /// The client's sequence number for this operation.
-        seq: u64,
-        /// The operation.
-        input: KvInput,
-    },
-}
-
-impl fmt::Display for Command {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Command::Noop => f.write_str("no-op"),
-            Command::Client { client, seq, input } => {
-                write!(f, "{client}#{seq} ")?;
-                match input {
-                    KvInput::Get { key } => write!(f, "get {key}"),
-                    KvInput::Put { key, value } => write!(f, "put {key}={value}"),
-                    KvInput::Append { key, value } => write!(f, "append {key}+={value}"),
-                    KvInput::Cas { key, expected, new } => write!(
-                        f,
-                        "cas {key}: {} -> {new}",
-                        expected.as_deref().unwrap_or("∅")
-                    ),
-                }
-            }
-        }
     }
 }
 

@@ -312,7 +312,7 @@ impl Server {
             let Some(entry) = self.log.entry(index) else {
                 break;
             };
-            let applied = self.kv.apply(entry, dedup);
+            let applied = self.kv.apply(&entry.command, entry, dedup);
             self.last_applied = index;
             if let Applied::Output {
                 client,
