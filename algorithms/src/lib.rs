@@ -16,6 +16,7 @@ pub mod algorithm;
 pub mod family;
 pub mod gossip;
 pub mod hashing;
+pub mod kvclient;
 pub mod kvstore;
 pub mod paxos;
 pub mod pingstorm;

@@ -221,9 +221,11 @@ impl Algorithm for Raft {
                 id,
                 durable,
             ))),
-            NodeKind::Client => {
-                RaftNode::Client(Client::new(shared.params.clone(), id, shared.servers))
-            }
+            NodeKind::Client => RaftNode::Client(Client::new(
+                client::timeouts(&shared.params),
+                id,
+                shared.servers,
+            )),
         }
     }
 }

@@ -2,10 +2,10 @@
 //! plus InstallSnapshot from Figure 13 and the client protocol of §8), and
 //! the timers they set.
 
-use crate::family::kv::{KvInput, KvOutput};
+use crate::family::kv::KvInput;
+pub use crate::kvclient::ClientReply;
 pub use crate::kvstore::Command;
 use crate::kvstore::KvStore;
-use faultline_sim::NodeId;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -159,19 +159,6 @@ pub struct Conflict {
     /// The first index of that term in the follower's log, or the
     /// follower's last index + 1 when its log is too short.
     pub index: Index,
-}
-
-/// A server's answer to a client.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-pub enum ClientReply {
-    /// Done, with this output.
-    Ok(KvOutput),
-    /// Ask someone else (the leader, if known). The operation was not
-    /// appended by this server.
-    NotLeader {
-        /// The leader this server believes in.
-        leader: Option<NodeId>,
-    },
 }
 
 /// Timers.
