@@ -12,6 +12,7 @@ pub fn algorithms() -> Vec<&'static dyn AnyAlgorithm> {
         &crate::gossip::Gossip,
         &crate::raft::Raft,
         &crate::paxos::synod::Paxos,
+        &crate::paxos::multi::MultiPaxos,
         &crate::hashing::ShardedKv,
         &crate::pingstorm::PingStormAlgorithm,
     ]

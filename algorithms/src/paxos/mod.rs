@@ -2,7 +2,7 @@
 //!
 //! Two algorithms share this folder: single-decree Paxos
 //! ([`synod`], registry name `paxos`), which agrees on one value, and
-//! Multi-Paxos (registry name `multi-paxos`), which agrees on a log of
+//! Multi-Paxos ([`multi`], registry name `multi-paxos`), which agrees on a log of
 //! commands behind a stable leader and runs the same key-value store as
 //! Raft. Both use [`ballot`]s unique to their proposer and
 //! [`quorum`] sizes that may be majorities or flexible (Flexible Paxos).
@@ -15,5 +15,6 @@
 //! sections it implements.
 
 pub mod ballot;
+pub mod multi;
 pub mod quorum;
 pub mod synod;

@@ -1,0 +1,346 @@
+//! The safety of Multi-Paxos, one invariant each, judged from every
+//! acceptor's and every replica's state (Paxos Made Simple §2–3; Paxos Made
+//! Moderately Complex §3, whose replica invariants R1–R3 these follow).
+//!
+//! Each slot is an instance of Paxos: a command is **chosen** in a slot
+//! when a phase-2 quorum of acceptors accepted it there in one ballot. The
+//! invariants watch every acceptance as it happens (each server counts its
+//! acceptances and shows the latest), so a command once chosen stays
+//! chosen however acceptors move on.
+
+use super::MultiNode;
+use super::msg::Slot;
+use super::server::Server;
+use crate::kvstore::Command;
+use crate::paxos::ballot::Ballot;
+use faultline_sim::hash::stable_hash;
+use faultline_sim::{Invariant, NodeId, WorldRef};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Names and descriptions, in checking order.
+pub const INVARIANTS: [(&str, &str); 5] = [
+    (
+        "agreement",
+        "At most one command is chosen per slot: no two commands are each accepted by a phase-2 quorum in that slot (Paxos Made Simple §3: every slot is an instance of the synod algorithm).",
+    ),
+    (
+        "promise_monotonic",
+        "An acceptor's promised ballot never decreases, across crashes and restarts too (Paxos Made Simple §2.2).",
+    ),
+    (
+        "accept_within_promise",
+        "An acceptor never accepts a proposal below a ballot it has promised (Paxos Made Simple §2.2 P1a).",
+    ),
+    (
+        "replicas_agree",
+        "A replica decides a slot only with the command chosen there, so no two replicas disagree on a decided slot (Paxos Made Moderately Complex §3, invariant R1).",
+    ),
+    (
+        "applied_prefix_agreement",
+        "Replicas that have applied the same number of slots have identical state machines, client sessions included (PMMC §3, R2).",
+    ),
+];
+
+/// Every invariant, in [`INVARIANTS`] order, for phase-2 quorums of `q2`.
+pub fn boxed(q2: usize) -> Vec<Box<dyn Invariant<MultiNode>>> {
+    let chosen = Chosen {
+        q2,
+        ..Chosen::default()
+    };
+    vec![
+        Box::new(Agreement {
+            chosen: chosen.clone(),
+        }),
+        Box::new(PromiseMonotonic::default()),
+        Box::new(AcceptWithinPromise::default()),
+        Box::new(ReplicasAgree {
+            chosen,
+            seen: BTreeMap::new(),
+            first: BTreeMap::new(),
+            pending: BTreeMap::new(),
+        }),
+        Box::new(AppliedPrefixAgreement::default()),
+    ]
+}
+
+fn servers<'a>(world: &WorldRef<'a, MultiNode>) -> impl Iterator<Item = (NodeId, &'a Server)> + 'a {
+    world
+        .live_servers()
+        .filter_map(|(id, n)| n.as_server().map(|s| (id, s)))
+}
+
+/// A server's counter as of the last check, by boot (a restart starts the
+/// count again).
+type Seen = BTreeMap<NodeId, (u64, u64)>;
+
+/// Whether `count` of `id` (in boot `boots`) is new since the last check.
+fn fresh(seen: &mut Seen, id: NodeId, boots: u64, count: u64) -> bool {
+    let was = seen.insert(id, (boots, count));
+    count > 0 && was != Some((boots, count))
+}
+
+/// The commands chosen so far, from every acceptance seen.
+#[derive(Clone, Debug, Default)]
+struct Chosen {
+    q2: usize,
+    /// Acceptors per (slot, ballot, command digest), with the command.
+    acceptances: BTreeMap<(Slot, Ballot, u64), (Command, BTreeSet<NodeId>)>,
+    /// The first command chosen in each slot.
+    chosen: BTreeMap<Slot, (Ballot, Command)>,
+    seen: Seen,
+}
+
+impl Chosen {
+    /// Records new acceptances; returns slots chosen by this call, and a
+    /// second command chosen in a slot, if one is.
+    fn observe(
+        &mut self,
+        world: &WorldRef<'_, MultiNode>,
+    ) -> Result<Vec<Slot>, (Slot, Ballot, Command)> {
+        let mut newly = Vec::new();
+        for (id, s) in servers(world) {
+            let boots = world.durable(id).boots;
+            if !fresh(&mut self.seen, id, boots, s.accept_count()) {
+                continue;
+            }
+            let Some((slot, ballot, command)) = s.last_accept() else {
+                continue;
+            };
+            let key = (*slot, *ballot, stable_hash(command));
+            let (cmd, set) = self
+                .acceptances
+                .entry(key)
+                .or_insert_with(|| (command.clone(), BTreeSet::new()));
+            if set.insert(id) && set.len() == self.q2 {
+                match self.chosen.get(slot) {
+                    None => {
+                        self.chosen.insert(*slot, (*ballot, cmd.clone()));
+                        newly.push(*slot);
+                    }
+                    Some((_, first)) if first != cmd => {
+                        return Err((*slot, *ballot, cmd.clone()));
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        Ok(newly)
+    }
+}
+
+struct Agreement {
+    chosen: Chosen,
+}
+
+impl Invariant<MultiNode> for Agreement {
+    fn name(&self) -> &str {
+        INVARIANTS[0].0
+    }
+    fn description(&self) -> &str {
+        INVARIANTS[0].1
+    }
+    fn check(&mut self, world: &WorldRef<'_, MultiNode>) -> Result<(), String> {
+        match self.chosen.observe(world) {
+            Ok(_) => Ok(()),
+            Err((slot, ballot, second)) => {
+                let (b0, first) = &self.chosen.chosen[&slot];
+                Err(format!(
+                    "slot {slot}: `{first}` was chosen in ballot {b0}, and `{second}` is chosen too, in ballot {ballot}"
+                ))
+            }
+        }
+    }
+    fn clone_box(&self) -> Box<dyn Invariant<MultiNode>> {
+        Box::new(Agreement {
+            chosen: self.chosen.clone(),
+        })
+    }
+}
+
+#[derive(Clone, Default)]
+struct PromiseMonotonic {
+    highest: BTreeMap<NodeId, Ballot>,
+}
+
+impl Invariant<MultiNode> for PromiseMonotonic {
+    fn name(&self) -> &str {
+        INVARIANTS[1].0
+    }
+    fn description(&self) -> &str {
+        INVARIANTS[1].1
+    }
+    fn check(&mut self, world: &WorldRef<'_, MultiNode>) -> Result<(), String> {
+        for (id, s) in servers(world) {
+            let now = s.promised();
+            let seen = self.highest.entry(id).or_insert(now);
+            if now < *seen {
+                return Err(format!(
+                    "{id}'s promise went back from ballot {seen} to {now} (boot {}): it may now accept proposals it promised to refuse",
+                    world.durable(id).boots
+                ));
+            }
+            *seen = now;
+        }
+        Ok(())
+    }
+    fn clone_box(&self) -> Box<dyn Invariant<MultiNode>> {
+        Box::new(self.clone())
+    }
+}
+
+/// Each acceptor's promise and acceptance count at the last check.
+#[derive(Clone, Default)]
+struct AcceptWithinPromise {
+    promised: BTreeMap<NodeId, Ballot>,
+    seen: Seen,
+}
+
+impl Invariant<MultiNode> for AcceptWithinPromise {
+    fn name(&self) -> &str {
+        INVARIANTS[2].0
+    }
+    fn description(&self) -> &str {
+        INVARIANTS[2].1
+    }
+    fn check(&mut self, world: &WorldRef<'_, MultiNode>) -> Result<(), String> {
+        for (id, s) in servers(world) {
+            let boots = world.durable(id).boots;
+            if fresh(&mut self.seen, id, boots, s.accept_count())
+                && let (Some((slot, ballot, _)), Some(&promised)) =
+                    (s.last_accept(), self.promised.get(&id))
+                && *ballot < promised
+            {
+                return Err(format!(
+                    "{id} accepted a proposal for slot {slot} in ballot {ballot} after promising ballot {promised}"
+                ));
+            }
+            self.promised.insert(id, s.promised());
+        }
+        Ok(())
+    }
+    fn clone_box(&self) -> Box<dyn Invariant<MultiNode>> {
+        Box::new(self.clone())
+    }
+}
+
+/// Replicas' decisions, compared with each other at once and with what is
+/// chosen as soon as both are known.
+#[derive(Clone)]
+struct ReplicasAgree {
+    chosen: Chosen,
+    seen: Seen,
+    /// The first decision seen in each slot.
+    first: BTreeMap<Slot, (NodeId, Command)>,
+    /// Decisions in slots not chosen yet: (replica, command).
+    pending: BTreeMap<Slot, Vec<(NodeId, Command)>>,
+}
+
+impl ReplicasAgree {
+    fn compare(&self, id: NodeId, slot: Slot, decided: &Command) -> Result<(), String> {
+        match self.chosen.chosen.get(&slot) {
+            Some((ballot, chosen)) if chosen != decided => Err(format!(
+                "{id} decided `{decided}` in slot {slot}, but `{chosen}` is chosen there (ballot {ballot})"
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Invariant<MultiNode> for ReplicasAgree {
+    fn name(&self) -> &str {
+        INVARIANTS[3].0
+    }
+    fn description(&self) -> &str {
+        INVARIANTS[3].1
+    }
+    fn check(&mut self, world: &WorldRef<'_, MultiNode>) -> Result<(), String> {
+        // A second command chosen in a slot is agreement's to report.
+        let newly = self.chosen.observe(world).unwrap_or_default();
+        for slot in newly {
+            for (id, decided) in self.pending.remove(&slot).unwrap_or_default() {
+                self.compare(id, slot, &decided)?;
+            }
+        }
+        for (id, s) in servers(world) {
+            let boots = world.durable(id).boots;
+            if !fresh(&mut self.seen, id, boots, s.decide_count()) {
+                continue;
+            }
+            let Some((slot, decided)) = s.last_decided() else {
+                continue;
+            };
+            match self.first.get(slot) {
+                Some((other, theirs)) if theirs != decided => {
+                    return Err(format!(
+                        "{id} decided `{decided}` in slot {slot}, but {other} decided `{theirs}` there"
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.first.insert(*slot, (id, decided.clone()));
+                }
+            }
+            if self.chosen.chosen.contains_key(slot) {
+                self.compare(id, *slot, decided)?;
+            } else {
+                self.pending
+                    .entry(*slot)
+                    .or_default()
+                    .push((id, decided.clone()));
+            }
+        }
+        Ok(())
+    }
+    fn clone_box(&self) -> Box<dyn Invariant<MultiNode>> {
+        Box::new(self.clone())
+    }
+}
+
+/// The state digest at each applied count, and who reached it first.
+#[derive(Clone, Default)]
+struct AppliedPrefixAgreement {
+    digests: BTreeMap<Slot, (u64, NodeId)>,
+}
+
+impl Invariant<MultiNode> for AppliedPrefixAgreement {
+    fn name(&self) -> &str {
+        INVARIANTS[4].0
+    }
+    fn description(&self) -> &str {
+        INVARIANTS[4].1
+    }
+    fn check(&mut self, world: &WorldRef<'_, MultiNode>) -> Result<(), String> {
+        for (id, s) in servers(world) {
+            let applied = s.applied();
+            if applied == 0 {
+                continue;
+            }
+            let digest = s.kv().digest();
+            let (known, by) = *self.digests.entry(applied).or_insert((digest, id));
+            if known != digest {
+                // Point at the first slot where their logs differ, if both
+                // still hold it.
+                let other = world.node(by).and_then(MultiNode::as_server);
+                let differ = other.and_then(|o| {
+                    s.decided()
+                        .iter()
+                        .find(|(slot, c)| o.decided().get(slot).is_some_and(|d| d != *c))
+                        .map(|(slot, c)| {
+                            format!(
+                                ": at slot {slot} {id} has `{c}`, {by} has `{}`",
+                                o.decided()[slot]
+                            )
+                        })
+                });
+                return Err(format!(
+                    "{id} and {by} have both applied {applied} slots but their state machines differ{}",
+                    differ.unwrap_or_default()
+                ));
+            }
+        }
+        Ok(())
+    }
+    fn clone_box(&self) -> Box<dyn Invariant<MultiNode>> {
+        Box::new(self.clone())
+    }
+}
