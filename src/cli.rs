@@ -34,8 +34,32 @@ pub enum Command {
     /// Sweep every bug variant's scenario, minimise the first catch, and
     /// write the bug zoo table.
     Zoo(ZooArgs),
+    /// Run several scenarios on one fault schedule and workload, and compare
+    /// them (latency, messages per operation, unavailability after faults).
+    Compare(CompareArgs),
     /// Open the lab, the desktop GUI (docs/gui.md).
     Gui(GuiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The scenarios to compare (the first one's faults and clients are
+    /// shared by all).
+    #[arg(required = true, num_args = 1..)]
+    pub scenarios: Vec<PathBuf>,
+    /// The seed (default: the first scenario's `seed`).
+    #[arg(long, value_parser = crate::args::parse_seed_arg)]
+    pub seed: Option<u64>,
+    /// Take the fault schedule from this scenario or replay file instead of
+    /// the first scenario (its faults for the seed, nemesis included).
+    #[arg(long)]
+    pub faults: Option<PathBuf>,
+    /// Also write the table as Markdown to this file.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]

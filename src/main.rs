@@ -18,6 +18,7 @@ mod args;
 mod atomic;
 mod check;
 mod cli;
+mod compare;
 mod error;
 mod export;
 mod history;
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         Command::MergeSummaries(a) => merge::merge(a),
         Command::CheckHistory(a) => history::check_history(a),
         Command::Zoo(a) => zoo::zoo(a),
+        Command::Compare(a) => compare::compare(a),
         Command::Gui(a) => gui(a),
     };
     match result {

@@ -79,6 +79,7 @@ pub struct WorldRef<'a, P: Process> {
     pub(crate) servers: u32,
     pub(crate) history: &'a [OpOf<P>],
     pub(crate) stats: &'a Stats,
+    pub(crate) touched: Option<NodeId>,
 }
 
 impl<'a, P: Process> WorldRef<'a, P> {
@@ -123,6 +124,17 @@ impl<'a, P: Process> WorldRef<'a, P> {
     /// The node's local clock reading now.
     pub fn local_time(&self, id: NodeId) -> LocalTime {
         self.slots[id.index()].clock.read(self.now)
+    }
+
+    /// The one node whose state the event just run may have changed (its
+    /// handler ran, or a fault crashed, restarted or re-clocked it), when
+    /// invariants are checked after every event. `None` when it may be any
+    /// node: a check stride above 1, the end of the run, or a fault on the
+    /// network (which changes no node). An invariant that compares nodes,
+    /// or watches each node's changes, may look at this node alone: the
+    /// others are as they were at the last check.
+    pub fn touched(&self) -> Option<NodeId> {
+        self.touched
     }
 
     /// The kernel's counters so far: messages sent, delivered, dropped and

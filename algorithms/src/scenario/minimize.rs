@@ -149,6 +149,21 @@ impl Scenario {
         Scenario::parse(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
     }
 
+    /// This scenario with another `[clients]` section (as a parsed file).
+    pub fn with_clients(&self, clients: &toml::Table) -> Result<Scenario, String> {
+        let mut table: toml::Table = self.text.parse().map_err(|e: toml::de::Error| {
+            format!("cannot re-read the scenario: {}", e.message())
+        })?;
+        if clients.is_empty() {
+            table.remove("clients");
+        } else {
+            table.insert("clients".into(), toml::Value::Table(clients.clone()));
+        }
+        let text =
+            toml::to_string(&table).map_err(|e| format!("cannot write the scenario: {e}"))?;
+        Scenario::parse(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
+    }
+
     /// Minimises `failing`, a run of this scenario whose outcome was a
     /// failure, within `max_runs` trial runs. `None` when the run did not
     /// fail, or is not its planted bug's catch ([`Scenario::minimize_catch`]

@@ -24,6 +24,7 @@
 //! Nothing here reads a wall clock or iterates a hash map: a scenario and a
 //! seed give one run.
 
+pub mod compare;
 mod error;
 pub mod minimize;
 pub mod nemesis;
@@ -35,7 +36,7 @@ pub mod replay;
 pub use error::{Location, ScenarioError, plain_toml_message};
 pub use minimize::Minimized;
 pub use nemesis::{NemesisConfig, NemesisKind};
-pub use outcome::{CheckFailure, LinearizabilityReport, LivenessReport, RunReport};
+pub use outcome::{CheckFailure, LinearizabilityReport, LivenessReport, RunReport, op_timings};
 pub use raw::parse_seed;
 pub use replay::ReplayInfo;
 

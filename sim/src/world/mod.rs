@@ -131,6 +131,8 @@ pub struct World<P: Process> {
     payloads: Vec<P::Msg>,
     /// Events whose records are already stored (re-execution skips them).
     recorded_events: u64,
+    /// The one node the current event may have changed, if known.
+    touched: Option<NodeId>,
 }
 
 impl<P: Process> World<P> {
@@ -225,6 +227,7 @@ impl<P: Process> World<P> {
             records: Vec::new(),
             payloads: Vec::new(),
             recorded_events: 0,
+            touched: None,
         })
     }
 
@@ -260,6 +263,7 @@ impl<P: Process> World<P> {
         }
         if let Some(i) = self.next_injection() {
             let fault = self.injections[i].fault.clone();
+            self.touched = fault_node_state(&fault);
             self.apply_fault(fault);
             self.finish_event();
             return true;
@@ -390,6 +394,13 @@ impl<P: Process> World<P> {
 
     #[inline(always)]
     fn dispatch(&mut self, event: Event<P>) {
+        self.touched = match &event {
+            Event::Start(node) => Some(*node),
+            Event::Deliver { to, .. } => Some(*to),
+            Event::Timer { node, .. } => Some(*node),
+            Event::Request { client, .. } => Some(*client),
+            Event::Fault(fault) => fault_node_state(fault),
+        };
         match event {
             Event::Start(node) => {
                 self.record(RecordKind::Start { node }, 0);
@@ -598,6 +609,11 @@ impl<P: Process> World<P> {
             servers: self.config.servers,
             history: &s.history,
             stats: &s.stats,
+            // Between checks a stride apart, or at the end, any node may
+            // have changed.
+            touched: self
+                .touched
+                .filter(|_| self.config.invariant_stride == 1 && !at_end),
         };
         let mut failure = None;
         for inv in s.invariants.iter_mut() {
@@ -636,6 +652,19 @@ impl<P: Process> World<P> {
             0,
         );
         self.state.status = RunStatus::Violated(violation);
+    }
+}
+
+/// The one node whose state a fault changes (crash, restart, its clock),
+/// or `None` for a network fault, which changes no node.
+fn fault_node_state(fault: &Fault) -> Option<NodeId> {
+    match fault {
+        Fault::Crash { node }
+        | Fault::Restart { node }
+        | Fault::ClockOffset { node, .. }
+        | Fault::ClockDrift { node, .. }
+        | Fault::ClockStep { node, .. } => Some(*node),
+        _ => None,
     }
 }
 

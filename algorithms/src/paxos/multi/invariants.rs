@@ -9,13 +9,13 @@
 //! chosen however acceptors move on.
 
 use super::MultiNode;
+use super::msg::Cmd;
 use super::msg::Slot;
 use super::server::Server;
-use crate::kvstore::Command;
 use crate::paxos::ballot::Ballot;
-use faultline_sim::hash::stable_hash;
 use faultline_sim::{Invariant, NodeId, WorldRef};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Names and descriptions, in checking order.
 pub const INVARIANTS: [(&str, &str); 5] = [
@@ -48,45 +48,58 @@ pub fn boxed(q2: usize) -> Vec<Box<dyn Invariant<MultiNode>>> {
         ..Chosen::default()
     };
     vec![
-        Box::new(Agreement {
-            chosen: chosen.clone(),
-        }),
+        Box::new(Agreement { chosen }),
         Box::new(PromiseMonotonic::default()),
         Box::new(AcceptWithinPromise::default()),
-        Box::new(ReplicasAgree {
-            chosen,
-            seen: BTreeMap::new(),
-            first: BTreeMap::new(),
-            pending: BTreeMap::new(),
-        }),
+        Box::new(ReplicasAgree::default()),
         Box::new(AppliedPrefixAgreement::default()),
     ]
 }
 
-fn servers<'a>(world: &WorldRef<'a, MultiNode>) -> impl Iterator<Item = (NodeId, &'a Server)> + 'a {
+/// The live servers this event may have changed: the one it touched when
+/// the kernel knows it, else all. The invariants below all watch what each
+/// server changes, so the others need no second look.
+fn changed<'a>(world: &WorldRef<'a, MultiNode>) -> impl Iterator<Item = (NodeId, &'a Server)> + 'a {
+    let touched = world.touched();
     world
         .live_servers()
+        .filter(move |(id, _)| touched.is_none_or(|t| t == *id))
         .filter_map(|(id, n)| n.as_server().map(|s| (id, s)))
 }
 
-/// A server's counter as of the last check, by boot (a restart starts the
-/// count again).
-type Seen = BTreeMap<NodeId, (u64, u64)>;
+/// Each server's counter as of the last check, with its boot (a restart
+/// starts the count again), indexed by node id.
+type Seen = Vec<(u64, u64)>;
 
 /// Whether `count` of `id` (in boot `boots`) is new since the last check.
 fn fresh(seen: &mut Seen, id: NodeId, boots: u64, count: u64) -> bool {
-    let was = seen.insert(id, (boots, count));
-    count > 0 && was != Some((boots, count))
+    if seen.len() <= id.index() {
+        seen.resize(id.index() + 1, (0, 0));
+    }
+    let was = std::mem::replace(&mut seen[id.index()], (boots, count));
+    count > 0 && was != (boots, count)
 }
+
+/// `v[id]`, growing `v` with `fill` as needed.
+fn slot_of<T: Clone>(v: &mut Vec<T>, id: NodeId, fill: T) -> &mut T {
+    if v.len() <= id.index() {
+        v.resize(id.index() + 1, fill);
+    }
+    &mut v[id.index()]
+}
+
+/// A command accepted in one slot and ballot, and the acceptors that did.
+type Acceptors = (Cmd, BTreeSet<NodeId>);
 
 /// The commands chosen so far, from every acceptance seen.
 #[derive(Clone, Debug, Default)]
 struct Chosen {
     q2: usize,
-    /// Acceptors per (slot, ballot, command digest), with the command.
-    acceptances: BTreeMap<(Slot, Ballot, u64), (Command, BTreeSet<NodeId>)>,
+    /// Per (slot, ballot), each command accepted there and its acceptors
+    /// (one command, unless a leader proposed two in one ballot).
+    acceptances: BTreeMap<(Slot, Ballot), Vec<Acceptors>>,
     /// The first command chosen in each slot.
-    chosen: BTreeMap<Slot, (Ballot, Command)>,
+    chosen: BTreeMap<Slot, (Ballot, Cmd)>,
     seen: Seen,
 }
 
@@ -96,9 +109,9 @@ impl Chosen {
     fn observe(
         &mut self,
         world: &WorldRef<'_, MultiNode>,
-    ) -> Result<Vec<Slot>, (Slot, Ballot, Command)> {
+    ) -> Result<Vec<Slot>, (Slot, Ballot, Cmd)> {
         let mut newly = Vec::new();
-        for (id, s) in servers(world) {
+        for (id, s) in changed(world) {
             let boots = world.durable(id).boots;
             if !fresh(&mut self.seen, id, boots, s.accept_count()) {
                 continue;
@@ -106,11 +119,18 @@ impl Chosen {
             let Some((slot, ballot, command)) = s.last_accept() else {
                 continue;
             };
-            let key = (*slot, *ballot, stable_hash(command));
-            let (cmd, set) = self
-                .acceptances
-                .entry(key)
-                .or_insert_with(|| (command.clone(), BTreeSet::new()));
+            let same = self.acceptances.entry((*slot, *ballot)).or_default();
+            let i = match same
+                .iter()
+                .position(|(c, _)| Arc::ptr_eq(c, command) || c == command)
+            {
+                Some(i) => i,
+                None => {
+                    same.push((command.clone(), BTreeSet::new()));
+                    same.len() - 1
+                }
+            };
+            let (cmd, set) = &mut same[i];
             if set.insert(id) && set.len() == self.q2 {
                 match self.chosen.get(slot) {
                     None => {
@@ -159,7 +179,7 @@ impl Invariant<MultiNode> for Agreement {
 
 #[derive(Clone, Default)]
 struct PromiseMonotonic {
-    highest: BTreeMap<NodeId, Ballot>,
+    highest: Vec<Ballot>,
 }
 
 impl Invariant<MultiNode> for PromiseMonotonic {
@@ -170,9 +190,9 @@ impl Invariant<MultiNode> for PromiseMonotonic {
         INVARIANTS[1].1
     }
     fn check(&mut self, world: &WorldRef<'_, MultiNode>) -> Result<(), String> {
-        for (id, s) in servers(world) {
+        for (id, s) in changed(world) {
             let now = s.promised();
-            let seen = self.highest.entry(id).or_insert(now);
+            let seen = slot_of(&mut self.highest, id, Ballot::ZERO);
             if now < *seen {
                 return Err(format!(
                     "{id}'s promise went back from ballot {seen} to {now} (boot {}): it may now accept proposals it promised to refuse",
@@ -191,7 +211,7 @@ impl Invariant<MultiNode> for PromiseMonotonic {
 /// Each acceptor's promise and acceptance count at the last check.
 #[derive(Clone, Default)]
 struct AcceptWithinPromise {
-    promised: BTreeMap<NodeId, Ballot>,
+    promised: Vec<Option<Ballot>>,
     seen: Seen,
 }
 
@@ -203,18 +223,18 @@ impl Invariant<MultiNode> for AcceptWithinPromise {
         INVARIANTS[2].1
     }
     fn check(&mut self, world: &WorldRef<'_, MultiNode>) -> Result<(), String> {
-        for (id, s) in servers(world) {
+        for (id, s) in changed(world) {
             let boots = world.durable(id).boots;
+            let promised = *slot_of(&mut self.promised, id, None);
             if fresh(&mut self.seen, id, boots, s.accept_count())
-                && let (Some((slot, ballot, _)), Some(&promised)) =
-                    (s.last_accept(), self.promised.get(&id))
+                && let (Some((slot, ballot, _)), Some(promised)) = (s.last_accept(), promised)
                 && *ballot < promised
             {
                 return Err(format!(
                     "{id} accepted a proposal for slot {slot} in ballot {ballot} after promising ballot {promised}"
                 ));
             }
-            self.promised.insert(id, s.promised());
+            *slot_of(&mut self.promised, id, None) = Some(s.promised());
         }
         Ok(())
     }
@@ -223,27 +243,16 @@ impl Invariant<MultiNode> for AcceptWithinPromise {
     }
 }
 
-/// Replicas' decisions, compared with each other at once and with what is
-/// chosen as soon as both are known.
-#[derive(Clone)]
+/// Replicas' decisions, compared with each other as they happen: the first
+/// replica to decide a slot fixes it, and any other replica deciding
+/// something else there disagrees. (Agreement already ties the chosen
+/// command to the acceptors; a replica deciding a command that was never
+/// chosen disagrees with the replicas that decide the chosen one.)
+#[derive(Clone, Default)]
 struct ReplicasAgree {
-    chosen: Chosen,
     seen: Seen,
     /// The first decision seen in each slot.
-    first: BTreeMap<Slot, (NodeId, Command)>,
-    /// Decisions in slots not chosen yet: (replica, command).
-    pending: BTreeMap<Slot, Vec<(NodeId, Command)>>,
-}
-
-impl ReplicasAgree {
-    fn compare(&self, id: NodeId, slot: Slot, decided: &Command) -> Result<(), String> {
-        match self.chosen.chosen.get(&slot) {
-            Some((ballot, chosen)) if chosen != decided => Err(format!(
-                "{id} decided `{decided}` in slot {slot}, but `{chosen}` is chosen there (ballot {ballot})"
-            )),
-            _ => Ok(()),
-        }
-    }
+    first: BTreeMap<Slot, (NodeId, Cmd)>,
 }
 
 impl Invariant<MultiNode> for ReplicasAgree {
@@ -254,14 +263,7 @@ impl Invariant<MultiNode> for ReplicasAgree {
         INVARIANTS[3].1
     }
     fn check(&mut self, world: &WorldRef<'_, MultiNode>) -> Result<(), String> {
-        // A second command chosen in a slot is agreement's to report.
-        let newly = self.chosen.observe(world).unwrap_or_default();
-        for slot in newly {
-            for (id, decided) in self.pending.remove(&slot).unwrap_or_default() {
-                self.compare(id, slot, &decided)?;
-            }
-        }
-        for (id, s) in servers(world) {
+        for (id, s) in changed(world) {
             let boots = world.durable(id).boots;
             if !fresh(&mut self.seen, id, boots, s.decide_count()) {
                 continue;
@@ -280,14 +282,6 @@ impl Invariant<MultiNode> for ReplicasAgree {
                     self.first.insert(*slot, (id, decided.clone()));
                 }
             }
-            if self.chosen.chosen.contains_key(slot) {
-                self.compare(id, *slot, decided)?;
-            } else {
-                self.pending
-                    .entry(*slot)
-                    .or_default()
-                    .push((id, decided.clone()));
-            }
         }
         Ok(())
     }
@@ -296,10 +290,13 @@ impl Invariant<MultiNode> for ReplicasAgree {
     }
 }
 
-/// The state digest at each applied count, and who reached it first.
+/// The state digest at each applied count, and who reached it first; and
+/// each server's applied count at the last check (a server is compared
+/// only when it moved).
 #[derive(Clone, Default)]
 struct AppliedPrefixAgreement {
-    digests: BTreeMap<Slot, (u64, NodeId)>,
+    digests: Vec<(u64, NodeId)>,
+    last: Vec<u64>,
 }
 
 impl Invariant<MultiNode> for AppliedPrefixAgreement {
@@ -310,14 +307,22 @@ impl Invariant<MultiNode> for AppliedPrefixAgreement {
         INVARIANTS[4].1
     }
     fn check(&mut self, world: &WorldRef<'_, MultiNode>) -> Result<(), String> {
-        for (id, s) in servers(world) {
+        for (id, s) in changed(world) {
             let applied = s.applied();
-            if applied == 0 {
+            let last = slot_of(&mut self.last, id, 0);
+            if applied == 0 || applied == *last {
                 continue;
             }
-            let digest = s.kv().digest();
-            let (known, by) = *self.digests.entry(applied).or_insert((digest, id));
-            if known != digest {
+            *last = applied;
+            let digest = s.kv().digest() | 1;
+            let i = applied as usize - 1;
+            if self.digests.len() <= i {
+                self.digests.resize(i + 1, (0, id));
+            }
+            let (known, by) = self.digests[i];
+            if known == 0 {
+                self.digests[i] = (digest, id);
+            } else if known != digest {
                 // Point at the first slot where their logs differ, if both
                 // still hold it.
                 let other = world.node(by).and_then(MultiNode::as_server);

@@ -40,11 +40,10 @@ use crate::algorithm::{Algorithm, ParamError};
 use crate::family::KvFamily;
 use crate::family::kv::KvInput;
 use crate::kvclient::{ClientReply, KvClient, LeaderService};
-use crate::kvstore::Command;
 use crate::paxos::ballot::Ballot;
 use crate::paxos::quorum::Quorums;
 use faultline_sim::{Ctx, Invariant, NodeId, NodeKind, NodeView, OpId, Process, WorldConfig};
-pub use msg::{MultiMsg, MultiSnapshot, MultiTimer, Slot};
+pub use msg::{Cmd, MultiMsg, MultiSnapshot, MultiTimer, Slot};
 pub use params::{MultiPaxosBug, MultiPaxosParams};
 use server::Server;
 use std::collections::BTreeMap;
@@ -58,9 +57,9 @@ pub struct MultiDurable {
     /// The highest ballot promised.
     pub promised: Ballot,
     /// Accepted proposals by slot (after the snapshot).
-    pub accepted: BTreeMap<Slot, (Ballot, Command)>,
+    pub accepted: BTreeMap<Slot, (Ballot, Cmd)>,
     /// Decided commands by slot (after the snapshot).
-    pub decided: BTreeMap<Slot, Command>,
+    pub decided: BTreeMap<Slot, Cmd>,
     /// The latest snapshot.
     pub snapshot: Option<MultiSnapshot>,
     /// The highest round this server used.

@@ -3,6 +3,10 @@
 use crate::family::kv::KvInput;
 use crate::kvclient::ClientReply;
 use crate::kvstore::{Command, KvStore};
+use std::sync::Arc;
+
+/// A command, shared between the log, the messages and durable state.
+pub type Cmd = Arc<Command>;
 use crate::paxos::ballot::Ballot;
 use serde::Serialize;
 
@@ -34,7 +38,7 @@ pub enum MultiMsg {
         /// The ballot promised.
         ballot: Ballot,
         /// Accepted proposals: (slot, ballot, command).
-        accepted: Vec<(Slot, Ballot, Command)>,
+        accepted: Vec<(Slot, Ballot, Cmd)>,
         /// The acceptor's snapshot, when `from_slot` is at or below it.
         snapshot: Option<MultiSnapshot>,
     },
@@ -45,14 +49,19 @@ pub enum MultiMsg {
         /// The acceptor's promise.
         promised: Ballot,
     },
-    /// Phase 2a for one slot.
+    /// Phase 2a for one slot, with how far the leader has decided: every
+    /// slot up to `decided` is chosen, and a replica that accepted a slot
+    /// there in this same ballot holds the chosen command (the leader
+    /// proposes one command per slot per ballot).
     Accept {
         /// The leader's ballot.
         ballot: Ballot,
         /// The slot.
         slot: Slot,
         /// The command.
-        command: Command,
+        command: Cmd,
+        /// The end of the leader's contiguous decided prefix.
+        decided: Slot,
     },
     /// Phase 2b: accepted, to the leader.
     Accepted {
@@ -60,13 +69,6 @@ pub enum MultiMsg {
         ballot: Ballot,
         /// The slot.
         slot: Slot,
-    },
-    /// The leader tells every replica a slot's command is chosen.
-    Decide {
-        /// The slot.
-        slot: Slot,
-        /// The chosen command.
-        command: Command,
     },
     /// The leader is alive, and has decided every slot up to `decided`.
     Heartbeat {
@@ -84,7 +86,7 @@ pub enum MultiMsg {
     /// compacted.
     Decisions {
         /// Chosen commands, in slot order.
-        entries: Vec<(Slot, Command)>,
+        entries: Vec<(Slot, Cmd)>,
         /// A snapshot to install first.
         snapshot: Option<MultiSnapshot>,
     },

@@ -11,9 +11,11 @@
 //!   holes below the highest such slot with no-ops, and leads.
 //! - **The stable leader** skips phase 1: each client command goes straight
 //!   to phase 2 in the next free slot. When a phase-2 quorum accepts, the
-//!   command is chosen; the leader applies it and tells every replica
-//!   (`Decide`). Its heartbeat says how far it has decided, so a replica
-//!   that missed a decision asks for it (`CatchUp`); the heartbeat also
+//!   command is chosen and the leader applies it. Its next accept requests
+//!   and heartbeats say how far it has decided (as Raft's AppendEntries
+//!   carry the commit index): a replica that accepted those slots in the
+//!   leader's ballot holds the chosen commands and applies them; one that
+//!   did not asks for the decisions (`CatchUp`). The heartbeat also
 //!   resends accept requests not yet acknowledged.
 //! - **Replicas** apply decided commands in slot order to the key-value
 //!   store shared with Raft ([`crate::kvstore`]), which suppresses
@@ -29,6 +31,7 @@
 //! highest round used are written through to durable state before any
 //! answer leaves.
 
+use super::msg::Cmd;
 use super::msg::{MultiMsg, MultiSnapshot, MultiTimer, Slot};
 use super::params::{MultiPaxosBug, MultiPaxosParams};
 use super::{MultiDurable, MultiNode};
@@ -45,7 +48,7 @@ type MCtx<'a> = Ctx<'a, MultiNode>;
 
 /// What an acceptor reported in its promise: its accepted proposals
 /// (slot, ballot, command) and its snapshot when the candidate was behind it.
-pub type Promised = (Vec<(Slot, Ballot, Command)>, Option<MultiSnapshot>);
+pub type Promised = (Vec<(Slot, Ballot, Cmd)>, Option<MultiSnapshot>);
 
 /// What a server is doing about leadership.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,7 +85,7 @@ impl Role {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Proposal {
     /// The command.
-    pub command: Command,
+    pub command: Cmd,
     /// Acceptors that accepted it in the leader's ballot.
     pub acks: BTreeSet<NodeId>,
 }
@@ -95,14 +98,14 @@ pub struct Server {
     id: NodeId,
     // --- acceptor (mirrors the durable copy)
     promised: Ballot,
-    accepted: BTreeMap<Slot, (Ballot, Command)>,
+    accepted: BTreeMap<Slot, (Ballot, Cmd)>,
     /// Acceptances so far, and the latest: what the invariants watch.
     accept_count: u64,
-    last_accept: Option<(Slot, Ballot, Command)>,
+    last_accept: Option<(Slot, Ballot, Cmd)>,
     // --- replica
-    decided: BTreeMap<Slot, Command>,
+    decided: BTreeMap<Slot, Cmd>,
     decide_count: u64,
-    last_decided: Option<(Slot, Command)>,
+    last_decided: Option<(Slot, Cmd)>,
     /// Every slot up to here is decided (or in the snapshot).
     contiguous: Slot,
     /// Slots applied: in order, the last one; out of order (a bug), how many.
@@ -183,7 +186,7 @@ impl Server {
         self.accept_count
     }
     /// The latest acceptance: slot, ballot, command.
-    pub fn last_accept(&self) -> Option<&(Slot, Ballot, Command)> {
+    pub fn last_accept(&self) -> Option<&(Slot, Ballot, Cmd)> {
         self.last_accept.as_ref()
     }
     /// Decisions taken so far (since this start).
@@ -191,7 +194,7 @@ impl Server {
         self.decide_count
     }
     /// The latest decision: slot and command.
-    pub fn last_decided(&self) -> Option<&(Slot, Command)> {
+    pub fn last_decided(&self) -> Option<&(Slot, Cmd)> {
         self.last_decided.as_ref()
     }
     /// Slots applied.
@@ -215,11 +218,11 @@ impl Server {
         self.leader
     }
     /// Accepted proposals by slot (after the snapshot).
-    pub fn accepted(&self) -> &BTreeMap<Slot, (Ballot, Command)> {
+    pub fn accepted(&self) -> &BTreeMap<Slot, (Ballot, Cmd)> {
         &self.accepted
     }
     /// Decided commands by slot (after the snapshot).
-    pub fn decided(&self) -> &BTreeMap<Slot, Command> {
+    pub fn decided(&self) -> &BTreeMap<Slot, Cmd> {
         &self.decided
     }
     /// The snapshot's last slot (0 without one).
@@ -280,7 +283,7 @@ impl Server {
                 }
                 // Resend what a lost message may have left unacknowledged.
                 for (&slot, p) in &self.proposals {
-                    for acceptor in ctx.servers() {
+                    for acceptor in ctx.peers() {
                         if !p.acks.contains(&acceptor) {
                             ctx.send(
                                 acceptor,
@@ -288,6 +291,7 @@ impl Server {
                                     ballot,
                                     slot,
                                     command: p.command.clone(),
+                                    decided,
                                 },
                             );
                         }
@@ -317,9 +321,14 @@ impl Server {
                 ballot,
                 slot,
                 command,
-            } => self.on_accept(ctx, from, ballot, slot, command),
+                decided,
+            } => {
+                self.on_accept(ctx, from, ballot, slot, command);
+                if ballot == self.promised {
+                    self.learn_decided(ctx, ballot, decided);
+                }
+            }
             MultiMsg::Accepted { ballot, slot } => self.on_accepted(ctx, from, ballot, slot),
-            MultiMsg::Decide { slot, command } => self.decide(ctx, slot, command),
             MultiMsg::Heartbeat { ballot, decided } => {
                 self.on_heartbeat(ctx, from, ballot, decided)
             }
@@ -354,6 +363,8 @@ impl Server {
             if self.role != Role::Follower {
                 ctx.note_with(|| format!("steps down for ballot {ballot}"));
                 self.step_down();
+                // Someone else is at work: give it an election timeout.
+                self.push_deadline(ctx);
             }
         }
     }
@@ -406,7 +417,7 @@ impl Server {
         from: NodeId,
         ballot: Ballot,
         slot: Slot,
-        command: Command,
+        command: Cmd,
     ) {
         let ok = if self.params.has(MultiPaxosBug::AcceptBelowPromise) {
             ballot >= self.accepted.get(&slot).map_or(Ballot::ZERO, |a| a.0)
@@ -438,7 +449,11 @@ impl Server {
                     .insert(slot, (ballot, command.clone()));
             }
         }
-        ctx.send(from, MultiMsg::Accepted { ballot, slot });
+        if from == self.id {
+            self.on_accepted(ctx, from, ballot, slot);
+        } else {
+            ctx.send(from, MultiMsg::Accepted { ballot, slot });
+        }
         if self.params.has(MultiPaxosBug::ApplyOnAccept) {
             self.decide(ctx, slot, command);
         }
@@ -477,7 +492,7 @@ impl Server {
         ctx: &mut MCtx<'_>,
         from: NodeId,
         ballot: Ballot,
-        accepted: Vec<(Slot, Ballot, Command)>,
+        accepted: Vec<(Slot, Ballot, Cmd)>,
         snapshot: Option<MultiSnapshot>,
     ) {
         let Role::Candidate {
@@ -516,7 +531,7 @@ impl Server {
         // For every open slot, the highest-ballot command any promise
         // reported (PMMC's pmax); this server's own decisions are chosen
         // and win outright.
-        let mut recovered: BTreeMap<Slot, (Ballot, Command)> = BTreeMap::new();
+        let mut recovered: BTreeMap<Slot, (Ballot, Cmd)> = BTreeMap::new();
         if self.params.has(MultiPaxosBug::SkipPhase1ForNewSlots) {
             // Only what this server's own log holds.
             for (&slot, (b, c)) in self.accepted.range(start..) {
@@ -557,7 +572,7 @@ impl Server {
         for slot in start..=last {
             let command = recovered
                 .remove(&slot)
-                .map_or(Command::Noop, |(_, command)| command);
+                .map_or_else(|| Arc::new(Command::Noop), |(_, command)| command);
             self.propose(ctx, ballot, slot, command);
         }
         let decided = self.contiguous;
@@ -570,7 +585,7 @@ impl Server {
         );
     }
 
-    fn propose(&mut self, ctx: &mut MCtx<'_>, ballot: Ballot, slot: Slot, command: Command) {
+    fn propose(&mut self, ctx: &mut MCtx<'_>, ballot: Ballot, slot: Slot, command: Cmd) {
         self.proposals.insert(
             slot,
             Proposal {
@@ -578,16 +593,22 @@ impl Server {
                 acks: BTreeSet::new(),
             },
         );
-        for acceptor in ctx.servers() {
+        let decided = self.contiguous;
+        for acceptor in ctx.peers() {
             ctx.send(
                 acceptor,
                 MultiMsg::Accept {
                     ballot,
                     slot,
                     command: command.clone(),
+                    decided,
                 },
             );
         }
+        // The leader's own acceptor takes it at once, without a message to
+        // itself (its acceptance counts like any other).
+        let me = self.id;
+        self.on_accept(ctx, me, ballot, slot, command);
     }
 
     fn on_accepted(&mut self, ctx: &mut MCtx<'_>, from: NodeId, ballot: Ballot, slot: Slot) {
@@ -602,15 +623,6 @@ impl Server {
             return;
         }
         let command = self.proposals.remove(&slot).expect("present").command;
-        for peer in ctx.peers() {
-            ctx.send(
-                peer,
-                MultiMsg::Decide {
-                    slot,
-                    command: command.clone(),
-                },
-            );
-        }
         self.decide(ctx, slot, command);
     }
 
@@ -624,6 +636,7 @@ impl Server {
             ctx.note_with(|| format!("ballot {ballot} preempted by {promised}"));
             self.step_down();
             self.leader = Some(promised.proposer);
+            self.push_deadline(ctx);
         }
     }
 
@@ -641,6 +654,7 @@ impl Server {
         self.observe_ballot(ctx, ballot);
         self.leader = Some(from);
         self.push_deadline(ctx);
+        self.learn_decided(ctx, ballot, decided);
         if decided > self.contiguous {
             ctx.send(
                 from,
@@ -651,6 +665,24 @@ impl Server {
         }
     }
 
+    /// The leader of `ballot` has decided every slot up to `decided`: the
+    /// slots this acceptor accepted in that ballot hold the chosen commands.
+    fn learn_decided(&mut self, ctx: &mut MCtx<'_>, ballot: Ballot, decided: Slot) {
+        while self.contiguous < decided {
+            let slot = self.contiguous + 1;
+            match self.accepted.get(&slot) {
+                Some((b, command)) if *b == ballot => {
+                    let command = command.clone();
+                    self.decide(ctx, slot, command);
+                    if self.contiguous < slot {
+                        break; // Decided already but not contiguous: a bug variant's doing.
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+
     fn on_catch_up(&mut self, ctx: &mut MCtx<'_>, from: NodeId, from_slot: Slot) {
         let snapshot = self
             .snapshot
@@ -658,7 +690,7 @@ impl Server {
             .filter(|s| from_slot <= s.slot)
             .cloned();
         let start = from_slot.max(self.snapshot_slot() + 1);
-        let entries: Vec<(Slot, Command)> = self
+        let entries: Vec<(Slot, Cmd)> = self
             .decided
             .range(start..)
             .take(self.params.max_catch_up as usize)
@@ -705,13 +737,14 @@ impl Server {
         self.waiting.insert(client, seq);
         let slot = self.next_slot;
         self.next_slot += 1;
-        self.propose(ctx, ballot, slot, Command::Client { client, seq, input });
+        let command = Arc::new(Command::Client { client, seq, input });
+        self.propose(ctx, ballot, slot, command);
     }
 
     // ----- Replica -----
 
     /// Records that `slot` holds `command` and applies what can be.
-    fn decide(&mut self, ctx: &mut MCtx<'_>, slot: Slot, command: Command) {
+    fn decide(&mut self, ctx: &mut MCtx<'_>, slot: Slot, command: Cmd) {
         if slot <= self.contiguous || self.decided.contains_key(&slot) {
             return;
         }
@@ -739,7 +772,7 @@ impl Server {
         self.maybe_snapshot(ctx);
     }
 
-    fn apply(&mut self, ctx: &mut MCtx<'_>, slot: Slot, command: &Command) {
+    fn apply(&mut self, ctx: &mut MCtx<'_>, slot: Slot, command: &Cmd) {
         let applied = self.kv.apply(command, &slot, true);
         if let Applied::Output {
             client,

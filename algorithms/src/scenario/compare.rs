@@ -1,0 +1,239 @@
+//! Comparing systems on one fault schedule: every scenario runs with the
+//! same seed, the same client workload and the same concrete faults, and
+//! each run is measured the same way (`faultline compare`).
+//!
+//! Sharing a schedule needs the same servers: faults name nodes by id, so
+//! every scenario must have as many servers as the one the schedule comes
+//! from, and the same operation family (the workload is the first
+//! scenario's `[clients]` section).
+
+use super::{RunReport, Scenario, op_timings};
+use faultline_sim::{FaultSchedule, OpStatus, TraceMode};
+use serde::Serialize;
+
+/// How one system fared.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Measured {
+    /// The scenario file.
+    pub file: String,
+    /// Its algorithm.
+    pub algorithm: String,
+    /// `pass` or the first failed check.
+    pub outcome: String,
+    /// The linearizability verdict, when checked.
+    pub linearizability: Option<String>,
+    /// Operations invoked.
+    pub ops: usize,
+    /// Operations that completed ok.
+    pub ops_ok: usize,
+    /// Operations whose outcome stayed unknown.
+    pub ops_unknown: usize,
+    /// Median latency of ok operations, in milliseconds.
+    pub latency_p50_ms: f64,
+    /// 99th percentile latency of ok operations, in milliseconds.
+    pub latency_p99_ms: f64,
+    /// Messages sent per ok operation.
+    pub messages_per_ok_op: f64,
+    /// After each fault, the time until an operation invoked after it
+    /// completed ok, in milliseconds (to the end of the run if none did).
+    pub unavailable_ms: Vec<f64>,
+    /// The run's fingerprint.
+    pub fingerprint: u64,
+}
+
+impl Measured {
+    /// The longest wait for a successful operation after a fault.
+    pub fn worst_unavailable_ms(&self) -> f64 {
+        self.unavailable_ms.iter().copied().fold(0.0, f64::max)
+    }
+
+    /// The mean wait for a successful operation after a fault.
+    pub fn mean_unavailable_ms(&self) -> f64 {
+        if self.unavailable_ms.is_empty() {
+            0.0
+        } else {
+            self.unavailable_ms.iter().sum::<f64>() / self.unavailable_ms.len() as f64
+        }
+    }
+}
+
+/// The `q`-quantile of sorted values (nearest rank).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// Runs every scenario with `seed` on `faults` (the first scenario's
+/// schedule for that seed when `None`) and the first scenario's clients.
+pub fn compare(
+    scenarios: &[Scenario],
+    seed: u64,
+    faults: Option<FaultSchedule>,
+) -> Result<Vec<Measured>, String> {
+    let first = scenarios
+        .first()
+        .ok_or("nothing to compare: expected at least one scenario")?;
+    let faults = faults.unwrap_or_else(|| first.fault_schedule(seed));
+    let clients: toml::Table = first
+        .text
+        .parse::<toml::Table>()
+        .map_err(|e| format!("{}: {}", first.file, e.message()))?
+        .get("clients")
+        .and_then(|c| c.as_table())
+        .cloned()
+        .unwrap_or_default();
+    let family = first.algorithm.info().family.name;
+    let mut out = Vec::new();
+    for s in scenarios {
+        if s.servers != first.servers {
+            return Err(format!(
+                "{} has {} servers and {} has {}: one fault schedule cannot serve both, as faults name servers by id; \
+                 expected the same number of servers in every scenario",
+                first.file, first.servers, s.file, s.servers
+            ));
+        }
+        let their_family = s.algorithm.info().family.name;
+        if their_family != family {
+            return Err(format!(
+                "{} serves {family} operations and {} serves {their_family}: one client workload cannot drive both; \
+                 expected scenarios of one operation family",
+                first.file, s.file
+            ));
+        }
+        let shared = s
+            .with_run(&faults, first.duration, None)
+            .and_then(|r| r.with_clients(&clients))
+            .map_err(|e| format!("{}: cannot run it on the shared schedule: {e}", s.file))?;
+        let mut config = shared.world_config(seed, TraceMode::Fingerprint);
+        config.snapshot_every = 0;
+        let mut handle = shared.build_with(config).map_err(|e| e.to_string())?;
+        handle.run();
+        let report: RunReport = shared.evaluate(handle.as_ref(), seed);
+        let timings = op_timings(handle.as_ref());
+        let mut latencies: Vec<f64> = timings
+            .iter()
+            .filter(|t| t.status == OpStatus::Ok)
+            .filter_map(|t| {
+                t.ret
+                    .map(|r| (r.as_nanos() - t.call.as_nanos()) as f64 / 1e6)
+            })
+            .collect();
+        latencies.sort_by(f64::total_cmp);
+        let end = shared.end();
+        let unavailable_ms = faults
+            .iter()
+            .map(|f| {
+                let t = f.at;
+                let recovered = timings
+                    .iter()
+                    .filter(|o| o.status == OpStatus::Ok && o.call >= t)
+                    .filter_map(|o| o.ret)
+                    .min()
+                    .unwrap_or(end.max(t));
+                recovered.saturating_since(t).as_secs_f64() * 1e3
+            })
+            .collect();
+        let ops_ok = latencies.len();
+        out.push(Measured {
+            file: s.file.clone(),
+            algorithm: s.algorithm_name().to_string(),
+            outcome: report.outcome().to_string(),
+            linearizability: report.linearizability.as_ref().map(|l| l.verdict.clone()),
+            ops: timings.len(),
+            ops_ok,
+            ops_unknown: timings
+                .iter()
+                .filter(|t| t.status == OpStatus::Unknown)
+                .count(),
+            latency_p50_ms: quantile(&latencies, 0.5),
+            latency_p99_ms: quantile(&latencies, 0.99),
+            messages_per_ok_op: report.stats.sent as f64 / ops_ok.max(1) as f64,
+            unavailable_ms,
+            fingerprint: report.fingerprint,
+        });
+    }
+    Ok(out)
+}
+
+/// The comparison as a table, aligned text or Markdown.
+pub fn table(rows: &[Measured], markdown: bool) -> String {
+    let header = [
+        "scenario",
+        "algorithm",
+        "outcome",
+        "ops ok",
+        "unknown",
+        "p50 ms",
+        "p99 ms",
+        "msgs/op",
+        "worst gap ms",
+        "mean gap ms",
+    ];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.file.clone(),
+                r.algorithm.clone(),
+                r.outcome.clone(),
+                format!("{}/{}", r.ops_ok, r.ops),
+                r.ops_unknown.to_string(),
+                format!("{:.1}", r.latency_p50_ms),
+                format!("{:.1}", r.latency_p99_ms),
+                format!("{:.1}", r.messages_per_ok_op),
+                format!("{:.0}", r.worst_unavailable_ms()),
+                format!("{:.0}", r.mean_unavailable_ms()),
+            ]
+        })
+        .collect();
+    if markdown {
+        let mut out = format!("| {} |\n", header.join(" | "));
+        out.push_str(&format!(
+            "|{}\n",
+            header
+                .iter()
+                .enumerate()
+                .map(|(i, _)| if i < 3 { "---|" } else { "---:|" })
+                .collect::<String>()
+        ));
+        for row in cells {
+            out.push_str(&format!("| {} |\n", row.join(" | ")));
+        }
+        return out;
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|r| r[i].len())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cols: Vec<&str>| -> String {
+        cols.iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i < 3 {
+                    format!("{c:<w$}", w = widths[i])
+                } else {
+                    format!("{c:>w$}", w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = line(header.to_vec());
+    out.push('\n');
+    for row in &cells {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+        out.push('\n');
+    }
+    out
+}
