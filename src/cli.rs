@@ -43,8 +43,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The scenarios to compare (the first one's faults and clients are
-    /// shared by all).
+    /// The scenarios to compare (the first one's faults, network and
+    /// clients are shared by all).
     #[arg(required = true, num_args = 1..)]
     pub scenarios: Vec<PathBuf>,
     /// The seed (default: the first scenario's `seed`).

@@ -34,7 +34,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<bool> {
         SummaryFormat::Text => crate::atomic::write_stdout(|out| {
             writeln!(
                 out,
-                "seed {seed}, {} faults shared, clients of {}",
+                "seed {seed}, {} faults shared, network and clients of {}",
                 schedule.len(),
                 scenarios[0].file
             )?;
@@ -47,7 +47,10 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<bool> {
         })?,
     }
     if let Some(path) = &args.markdown {
-        let command = std::env::args().collect::<Vec<_>>().join(" ");
+        let command = std::iter::once("faultline".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" ");
         let text = format!(
             "Seed {seed}; {} faults from {}; made with `{}`.\n\n{}",
             schedule.len(),

@@ -608,6 +608,111 @@ fn check_history_verdicts_and_errors() {
     );
 }
 
+/// A consensus history from a Paxos run checks with --model consensus, and
+/// a history that contradicts itself does not.
+#[test]
+fn check_history_with_the_consensus_model_reads_a_paxos_run() {
+    let dir = scratch("history-consensus");
+    let history = dir.join("paxos.jsonl");
+    let out = faultline(&[
+        "run",
+        "scenarios/paxos/nemesis.toml",
+        "--history",
+        history.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+    let text = std::fs::read_to_string(&history).unwrap();
+    assert!(text.contains("\"f\":\"propose\""), "{text}");
+    let out = faultline(&[
+        "check-history",
+        history.to_str().unwrap(),
+        "--model",
+        "consensus",
+    ]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("model consensus"), "{}", stdout(&out));
+    // Another client told a different decision: no longer one value.
+    let first = text.lines().next().unwrap();
+    let forged = first
+        .replace("\"client\":", "\"client\":9")
+        .replace("\"decided\":\"", "\"decided\":\"forged-");
+    let bad = dir.join("forged.jsonl");
+    std::fs::write(&bad, format!("{text}{forged}\n")).unwrap();
+    let out = faultline(&[
+        "check-history",
+        bad.to_str().unwrap(),
+        "--model",
+        "consensus",
+    ]);
+    assert_exit(&out, 1);
+}
+
+/// `compare` runs several algorithms on one schedule and one workload and
+/// prints one row each; scenarios that cannot share them are refused.
+#[test]
+fn compare_runs_scenarios_on_one_schedule() {
+    let dir = scratch("compare");
+    let md = dir.join("table.md");
+    let out = faultline(&[
+        "compare",
+        "scenarios/raft/leader-crash.toml",
+        "scenarios/multi-paxos/stable-leader.toml",
+        "--markdown",
+        md.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("faults shared"), "{text}");
+    for algorithm in ["raft", "multi-paxos"] {
+        assert!(
+            text.lines()
+                .any(|l| l.split_whitespace().nth(1) == Some(algorithm)),
+            "{text}"
+        );
+    }
+    let table = std::fs::read_to_string(&md).unwrap();
+    assert!(table.contains("| scenario | algorithm |"), "{table}");
+    assert!(table.contains("made with `faultline compare"), "{table}");
+    // The JSON form carries the gaps after each fault.
+    let out = faultline(&[
+        "compare",
+        "scenarios/raft/leader-crash.toml",
+        "scenarios/multi-paxos/stable-leader.toml",
+        "--format",
+        "json",
+    ]);
+    assert_exit(&out, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let faults = v["faults"].as_array().unwrap().len();
+    assert!(faults > 0);
+    for row in v["rows"].as_array().unwrap() {
+        assert_eq!(row["unavailable_ms"].as_array().unwrap().len(), faults);
+    }
+    // Different families, different server counts: refused, exit 2.
+    let out = faultline(&[
+        "compare",
+        "scenarios/raft/nemesis.toml",
+        "scenarios/paxos/nemesis.toml",
+    ]);
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("one client workload cannot drive both"),
+        "{}",
+        stderr(&out)
+    );
+    let out = faultline(&[
+        "compare",
+        "scenarios/raft/nemesis.toml",
+        "scenarios/gossip/basic.toml",
+    ]);
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("one fault schedule cannot serve both"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// Bad arguments: exit 2 and a message saying what was expected.
 #[test]
 fn bad_arguments_are_rejected_with_exit_2() {
@@ -671,6 +776,7 @@ fn every_command_has_help() {
         "export",
         "merge-summaries",
         "check-history",
+        "compare",
     ] {
         let out = faultline(&[cmd, "--help"]);
         assert_exit(&out, 0);

@@ -571,6 +571,65 @@ fn the_inspector_draws_protocol_sections() {
     h.get_by_label_contains(&format!("{ring} positions of n0"));
 }
 
+/// Operations of any family are shown in words: a Paxos client's
+/// proposals in the inspector and the checks panel's verdict, a
+/// Multi-Paxos server's log as a table.
+#[test]
+fn a_consensus_run_shows_its_proposals_and_a_paxos_log() {
+    let mut h = played_flat_out(&scenario("paxos/one-proposer.toml"), 400);
+    h.state_mut().apply(faultline_gui::command::Command::Pause);
+    h.state_mut().apply(faultline_gui::command::Command::Select(
+        Selection::Operation(0),
+    ));
+    h.run();
+    h.get_by_label("consensus");
+    let words = h
+        .state()
+        .session
+        .as_ref()
+        .unwrap()
+        .handle
+        .describe_op(0)
+        .expect("an operation");
+    assert!(words.input.starts_with("propose "), "{words:?}");
+    h.get_by_label(&words.input);
+    h.get_by_label_contains("ok -> decided");
+    h.get_by_label_contains("linearizable");
+    // A server's acceptor table: slot 0, its ballot and the chosen value.
+    let view = h
+        .state()
+        .session
+        .as_ref()
+        .unwrap()
+        .handle
+        .node_view(NodeId(1));
+    let rows = view
+        .sections
+        .iter()
+        .find_map(|s| match s {
+            faultline_sim::ViewSection::Table { title, rows, .. } if title == "acceptor" => {
+                Some(rows.clone())
+            }
+            _ => None,
+        })
+        .expect("a Paxos server shows its acceptor table");
+    assert_eq!(rows[0][3], "chosen (learned)", "{rows:?}");
+
+    let mut session =
+        faultline_gui::Session::open(&scenario("multi-paxos/stable-leader.toml"), None).unwrap();
+    session.seek(3_000);
+    let view = session.handle.node_view(NodeId(0));
+    let log = view
+        .sections
+        .iter()
+        .find_map(|s| match s {
+            faultline_sim::ViewSection::Table { title, rows, .. } if title == "log" => Some(rows),
+            _ => None,
+        })
+        .expect("a Multi-Paxos server shows its log");
+    assert!(log.iter().any(|r| r[3] == "applied"), "{log:?}");
+}
+
 #[test]
 fn the_storm_benchmark_scenario_has_5000_messages_in_flight() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/storm-50.toml");

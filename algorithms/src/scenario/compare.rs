@@ -1,6 +1,7 @@
 //! Comparing systems on one fault schedule: every scenario runs with the
-//! same seed, the same client workload and the same concrete faults, and
-//! each run is measured the same way (`faultline compare`).
+//! same seed, the same network, the same client workload and the same
+//! concrete faults (the first scenario's), and each run is measured the
+//! same way (`faultline compare`).
 //!
 //! Sharing a schedule needs the same servers: faults name nodes by id, so
 //! every scenario must have as many servers as the one the schedule comes
@@ -67,7 +68,8 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// Runs every scenario with `seed` on `faults` (the first scenario's
-/// schedule for that seed when `None`) and the first scenario's clients.
+/// schedule for that seed when `None`), with the first scenario's network
+/// and clients.
 pub fn compare(
     scenarios: &[Scenario],
     seed: u64,
@@ -77,14 +79,18 @@ pub fn compare(
         .first()
         .ok_or("nothing to compare: expected at least one scenario")?;
     let faults = faults.unwrap_or_else(|| first.fault_schedule(seed));
-    let clients: toml::Table = first
+    let first_table = first
         .text
         .parse::<toml::Table>()
-        .map_err(|e| format!("{}: {}", first.file, e.message()))?
-        .get("clients")
-        .and_then(|c| c.as_table())
-        .cloned()
-        .unwrap_or_default();
+        .map_err(|e| format!("{}: {}", first.file, e.message()))?;
+    let section = |name: &str| {
+        first_table
+            .get(name)
+            .and_then(|c| c.as_table())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (clients, network) = (section("clients"), section("network"));
     let family = first.algorithm.info().family.name;
     let mut out = Vec::new();
     for s in scenarios {
@@ -105,7 +111,8 @@ pub fn compare(
         }
         let shared = s
             .with_run(&faults, first.duration, None)
-            .and_then(|r| r.with_clients(&clients))
+            .and_then(|r| r.with_section("clients", &clients))
+            .and_then(|r| r.with_section("network", &network))
             .map_err(|e| format!("{}: cannot run it on the shared schedule: {e}", s.file))?;
         let mut config = shared.world_config(seed, TraceMode::Fingerprint);
         config.snapshot_every = 0;

@@ -149,15 +149,16 @@ impl Scenario {
         Scenario::parse(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
     }
 
-    /// This scenario with another `[clients]` section (as a parsed file).
-    pub fn with_clients(&self, clients: &toml::Table) -> Result<Scenario, String> {
+    /// This scenario with another top-level table (`[clients]`,
+    /// `[network]`; an empty one removes it), as a parsed file.
+    pub fn with_section(&self, name: &str, section: &toml::Table) -> Result<Scenario, String> {
         let mut table: toml::Table = self.text.parse().map_err(|e: toml::de::Error| {
             format!("cannot re-read the scenario: {}", e.message())
         })?;
-        if clients.is_empty() {
-            table.remove("clients");
+        if section.is_empty() {
+            table.remove(name);
         } else {
-            table.insert("clients".into(), toml::Value::Table(clients.clone()));
+            table.insert(name.into(), toml::Value::Table(section.clone()));
         }
         let text =
             toml::to_string(&table).map_err(|e| format!("cannot write the scenario: {e}"))?;
