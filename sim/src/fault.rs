@@ -233,7 +233,7 @@ mod tests {
             },
         ];
         let text = serde_json::to_string(&schedule).unwrap();
-        assert!(text.contains("\"at\":\"1500ms\""), "{text}");
+        assert!(text.contains("\"at\":\"1.5s\""), "{text}");
         assert!(text.contains("\"delta\":\"-5ms\""), "{text}");
         let back: FaultSchedule = serde_json::from_str(&text).unwrap();
         assert_eq!(back, schedule);

@@ -129,22 +129,36 @@ const UNITS: [(&str, u64); 6] = [
     ("ns", 1),
 ];
 
-/// Formats signed nanoseconds exactly, in the largest unit that divides them
-/// (`"150ms"`, `"-5s"`, `"1500us"`), so that [`parse_signed_duration`] reads
-/// the same value back.
+/// Formats signed nanoseconds exactly, so that [`parse_signed_duration`]
+/// reads the same value back: in hours or minutes when they divide it
+/// (`"2h"`, `"3m"`), else in the largest of seconds, milliseconds and
+/// microseconds that the value reaches, with as many decimals as it needs
+/// (`"150ms"`, `"-5s"`, `"1.5ms"`, `"909.973198ms"`), else in nanoseconds.
 pub fn format_nanos(nanos: i128) -> String {
     if nanos == 0 {
         return "0s".to_string();
     }
     let sign = if nanos < 0 { "-" } else { "" };
     let abs = nanos.unsigned_abs();
-    for (unit, size) in UNITS {
-        let size = size as u128;
+    for (unit, size) in &UNITS[..2] {
+        let size = *size as u128;
         if abs % size == 0 {
             return format!("{sign}{}{unit}", abs / size);
         }
     }
-    unreachable!("1ns divides every value")
+    for (unit, size) in &UNITS[2..] {
+        let size = *size as u128;
+        if abs >= size {
+            let (whole, rest) = (abs / size, abs % size);
+            if rest == 0 {
+                return format!("{sign}{whole}{unit}");
+            }
+            let digits = size.ilog10() as usize;
+            let frac = format!("{rest:0digits$}");
+            return format!("{sign}{whole}.{}{unit}", frac.trim_end_matches('0'));
+        }
+    }
+    unreachable!("every value is at least 1ns")
 }
 
 /// Formats a duration exactly; see [`format_nanos`].
@@ -304,10 +318,15 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration(" 10us "), Ok(Duration::from_micros(10)));
         assert_eq!(parse_signed_duration("-5ms"), Ok(-5_000_000));
-        assert_eq!(format_duration(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
         assert_eq!(format_nanos(-5_000_000), "-5ms");
         assert_eq!(format_nanos(0), "0s");
-        assert_eq!(format_nanos(1_000_001), "1000001ns");
+        assert_eq!(format_nanos(1_000_001), "1.000001ms");
+        assert_eq!(format_nanos(909_973_198), "909.973198ms");
+        assert_eq!(format_nanos(90_000_000_000), "90s");
+        assert_eq!(format_nanos(120_000_000_000), "2m");
+        assert_eq!(format_nanos(750), "750ns");
+        assert_eq!(format_nanos(-1_500), "-1.5us");
     }
 
     #[test]
