@@ -13,7 +13,7 @@
 
 use crate::family::KvFamily;
 use crate::family::kv::{KvInput, KvOutput};
-use faultline_sim::{Ctx, LocalTime, NodeId, OpId, Outcome, Process};
+use faultline_sim::{Ctx, LocalTime, NodeId, NodeView, OpId, Outcome, Process};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -94,6 +94,22 @@ impl KvClient {
             completed: 0,
             unknown: 0,
         }
+    }
+
+    /// What the lab shows of a client: its leader guess, its open
+    /// operation and its tallies.
+    pub fn view(&self) -> NodeView {
+        let pending = self.pending.as_ref().map_or("-".to_string(), |p| {
+            format!("#{} {:?} (try {})", p.seq, p.input, p.attempt)
+        });
+        NodeView::new(
+            "client",
+            format!("{} ok · {} unknown", self.completed, self.unknown),
+        )
+        .field("leader_guess", self.leader_guess)
+        .field("pending", pending)
+        .field("completed", self.completed)
+        .field("unknown", self.unknown)
     }
 
     /// Starts operation `op`.

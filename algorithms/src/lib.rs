@@ -23,6 +23,8 @@ pub mod pingstorm;
 pub mod raft;
 pub mod registry;
 pub mod scenario;
+#[cfg(test)]
+mod testkit;
 
 pub use algorithm::{Algorithm, AlgorithmInfo, AnyAlgorithm, ParamError};
 pub use registry::{algorithms, find};

@@ -160,7 +160,7 @@ impl Process for RaftNode {
     fn view(&self) -> NodeView {
         match self {
             RaftNode::Server(s) => view::server_view(s),
-            RaftNode::Client(c) => view::client_view(c),
+            RaftNode::Client(c) => c.view(),
         }
     }
 }

@@ -4,7 +4,6 @@
 //! term so a log table can be coloured by it, and on a leader its
 //! replication progress per follower (next and match index).
 
-use super::client::Client;
 use super::node::{Role, Server};
 use faultline_sim::{NodeId, NodeView, ViewSection};
 
@@ -105,19 +104,4 @@ pub fn server_view(s: &Server) -> NodeView {
         });
     }
     view
-}
-
-/// A client's view.
-pub fn client_view(c: &Client) -> NodeView {
-    let pending = c.pending.as_ref().map_or("-".to_string(), |p| {
-        format!("#{} {:?} (try {})", p.seq, p.input, p.attempt)
-    });
-    NodeView::new(
-        "client",
-        format!("{} ok · {} unknown", c.completed, c.unknown),
-    )
-    .field("leader_guess", c.leader_guess)
-    .field("pending", pending)
-    .field("completed", c.completed)
-    .field("unknown", c.unknown)
 }

@@ -125,7 +125,7 @@ impl Process for MultiNode {
     fn view(&self) -> NodeView {
         match self {
             MultiNode::Server(s) => view::server_view(s),
-            MultiNode::Client(c) => view::client_view(c),
+            MultiNode::Client(c) => c.view(),
         }
     }
 }

@@ -4,7 +4,6 @@
 //! leader's proposals in flight.
 
 use super::server::{Role, Server};
-use crate::kvclient::KvClient;
 use faultline_sim::{NodeView, ViewSection};
 use std::collections::BTreeSet;
 
@@ -107,19 +106,4 @@ pub fn server_view(s: &Server) -> NodeView {
         });
     }
     view
-}
-
-/// A client's view.
-pub fn client_view(c: &KvClient) -> NodeView {
-    let pending = c.pending.as_ref().map_or("-".to_string(), |p| {
-        format!("#{} {:?} (try {})", p.seq, p.input, p.attempt)
-    });
-    NodeView::new(
-        "client",
-        format!("{} ok · {} unknown", c.completed, c.unknown),
-    )
-    .field("leader_guess", c.leader_guess)
-    .field("pending", pending)
-    .field("completed", c.completed)
-    .field("unknown", c.unknown)
 }

@@ -62,10 +62,7 @@ const BUG_SCENARIOS: [(&str, &str, u64); 7] = [
 ];
 
 fn scenario(file: &str) -> crate::scenario::Scenario {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scenarios/paxos")
-        .join(file);
-    crate::scenario::Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    crate::testkit::scenario("paxos", file)
 }
 
 /// Every bug variant has its scenario; a sweep from seed 0 catches it with
@@ -73,26 +70,7 @@ fn scenario(file: &str) -> crate::scenario::Scenario {
 /// its own.
 #[test]
 fn every_bug_is_caught_by_its_check_and_the_fix_passes() {
-    use crate::algorithm::BugVariant;
-    assert_eq!(PaxosBug::ALL.len(), BUG_SCENARIOS.len());
-    for (file, check, within) in BUG_SCENARIOS {
-        let buggy = scenario(file);
-        assert_eq!(buggy.expect.name(), check, "{file}");
-        let bug = buggy.planted_bug().unwrap();
-        let info = PaxosBug::ALL.iter().find(|b| b.name == bug).unwrap();
-        assert_eq!(info.caught_by, check, "{file}");
-        let first = (0..within).find(|&seed| buggy.run_seed(seed).unwrap().matches(&buggy.expect));
-        assert!(first.is_some(), "{file}: not caught within {within} seeds");
-        let fixed = buggy.without_bug().unwrap();
-        for seed in (0..within).chain([buggy.seed]) {
-            let report = fixed.run_seed(seed).unwrap();
-            assert!(
-                report.matches(&fixed.expect),
-                "{file} without its bug, seed {seed}: {:?}",
-                report.failure
-            );
-        }
-    }
+    crate::testkit::assert_bugs_caught::<PaxosBug>("paxos", &BUG_SCENARIOS);
 }
 
 /// Without random backoff, dueling proposers stall; with it they settle.
