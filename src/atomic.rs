@@ -40,7 +40,7 @@ pub fn write_stdout(fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> 
     let result = fill(&mut out).and_then(|()| Ok(out.flush()?));
     match out.error {
         Some(e) => Err(Failure::Write {
-            target: "standard output".into(),
+            target: crate::error::STDOUT.into(),
             source: e,
         }
         .into()),

@@ -157,7 +157,7 @@ impl Progress {
             Progress::Lines { total, step, done } => {
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if n % step == 0 || n == *total {
-                    eprintln!("checked {n}/{total} seeds, {failed} failed");
+                    errln!("checked {n}/{total} seeds, {failed} failed");
                 }
             }
         }
@@ -166,7 +166,7 @@ impl Progress {
     fn say(&self, line: String) {
         match self {
             Progress::Bar(bar) => bar.println(line),
-            Progress::Lines { .. } => eprintln!("{line}"),
+            Progress::Lines { .. } => errln!("{line}"),
         }
     }
 
@@ -363,7 +363,7 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
         .jobs
         .map(|j| j as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    eprintln!(
+    errln!(
         "checking {} ({}) expecting {}: {planned} seeds{} on {jobs} threads",
         scenario.file,
         scenario.name,
@@ -424,13 +424,17 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
         failures,
         wall_seconds: wall.as_secs_f64(),
     };
+    // Files first: a closed standard output must not lose the summary.
+    if let Some(path) = &args.summary_json {
+        write_summary(&summary, path)?;
+    }
     let secs = wall.as_secs_f64().max(1e-9);
     let outcomes: Vec<String> = summary
         .outcomes
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    println!(
+    outln!(
         "{} of {} seeds run in {:.2}s ({:.1} seeds/s on {jobs} threads): {} as expected, {} failed [{}]",
         summary.run,
         summary.planned,
@@ -441,11 +445,11 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
         outcomes.join(", ")
     );
     if summary.run < summary.planned {
-        println!("stopped at the first failure; pass --keep-going to run every seed");
+        outln!("stopped at the first failure; pass --keep-going to run every seed");
     }
-    println!("digest {}", summary.digest);
+    outln!("digest {}", summary.digest);
     for f in &summary.failures {
-        println!(
+        outln!(
             "FAILED seed {}: {} (expected {}){}",
             f.seed,
             f.outcome,
@@ -455,18 +459,16 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
                 .map_or(String::new(), |r| format!(": {r}"))
         );
         if let Some(m) = &f.minimized {
-            println!("  minimised: {m}");
+            outln!("  minimised: {m}");
         }
         if let Some(file) = &f.replay_file {
-            println!("  reproduce: faultline replay {file}");
-            println!(
+            outln!("  reproduce: faultline replay {file}");
+            outln!(
                 "         or: faultline run {} --seed {}",
-                scenario.file, f.seed
+                scenario.file,
+                f.seed
             );
         }
-    }
-    if let Some(path) = &args.summary_json {
-        write_summary(&summary, path)?;
     }
     Ok(summary.failed == 0)
 }

@@ -63,6 +63,41 @@ impl std::error::Error for Failure {
     }
 }
 
+/// How [`Failure::Write`] names standard output.
+pub const STDOUT: &str = "standard output";
+
+/// Writes to standard output; a failure (a closed pipe, a full disk) is a
+/// [`Failure::Write`] of standard output.
+pub fn print_stdout(args: fmt::Arguments<'_>) -> Result<(), Failure> {
+    use std::io::Write;
+    io::stdout()
+        .lock()
+        .write_fmt(args)
+        .map_err(|source| Failure::Write {
+            target: STDOUT.into(),
+            source,
+        })
+}
+
+/// Writes to standard error, ignoring failure: there is nowhere left to
+/// report it.
+pub fn print_stderr(args: fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = io::stderr().lock().write_fmt(args);
+}
+
+/// Whether `error` is standard output closed by its reader (a broken
+/// pipe), which ends a command quietly.
+pub fn is_closed_stdout(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<Failure>(),
+            Some(Failure::Write { target, source })
+                if target == STDOUT && source.kind() == io::ErrorKind::BrokenPipe
+        )
+    })
+}
+
 /// The exit code of a command that returned `error`.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
     if error.chain().any(|cause| cause.is::<Failure>()) {

@@ -25,7 +25,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<bool> {
         None => write_stdout(fill)?,
     }
     if let Some(path) = &args.out {
-        eprintln!(
+        errln!(
             "wrote {} records of seed {seed} to {} (outcome {}, fingerprint {})",
             outcome.handle.records().len(),
             path.display(),

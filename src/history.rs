@@ -16,12 +16,12 @@ pub fn check_history(args: CheckHistoryArgs) -> anyhow::Result<bool> {
         budget = budget.with_time(limit);
     }
     let report = check_history_file(&args.file, &args.model, budget)?;
-    println!("{report}");
+    outln!("{report}");
     Ok(match &report.result.verdict {
         Verdict::Linearizable => true,
         Verdict::NotLinearizable => false,
         Verdict::Unknown { reason } => {
-            eprintln!("undecided: {reason}; raise --max-steps or --time-limit");
+            errln!("undecided: {reason}; raise --max-steps or --time-limit");
             false
         }
     })

@@ -8,44 +8,48 @@ use faultline_algorithms::family::CLIENT_FIELDS;
 use faultline_algorithms::scenario::{Scenario, scenario_files};
 
 /// Prints documented fields as aligned columns: name, default, doc.
-fn fields_table(fields: &[ParamInfo]) {
+fn fields_table(fields: &[ParamInfo]) -> anyhow::Result<()> {
     let name_width = fields.iter().map(|p| p.name.len()).max().unwrap_or(0);
     let default_width = fields.iter().map(|p| p.default.len()).max().unwrap_or(0);
     for p in fields {
-        println!(
+        outln!(
             "      {:<name_width$} default {:<default_width$} {}",
-            p.name, p.default, p.doc
+            p.name,
+            p.default,
+            p.doc
         );
     }
+    Ok(())
 }
 
 pub fn list(args: ListArgs) -> anyhow::Result<bool> {
     // A folder that is not there is a mistake, not an empty list.
     std::fs::read_dir(&args.dir)
         .with_context(|| format!("cannot list the scenarios in {}", args.dir.display()))?;
-    println!("Algorithms");
+    outln!("Algorithms");
     for a in algorithms() {
         let info = a.info();
-        println!();
-        println!("  {} — {}", info.name, info.summary);
+        outln!();
+        outln!("  {} — {}", info.name, info.summary);
         if !info.params.is_empty() {
-            println!("    parameters ([params]):");
-            fields_table(&info.params);
+            outln!("    parameters ([params]):");
+            fields_table(&info.params)?;
         }
         let family = &info.family;
         if family.has_operations() {
-            println!(
+            outln!(
                 "    clients ([clients]): the {} family, {}",
-                family.name, family.operations
+                family.name,
+                family.operations
             );
             let mut fields = describe_settings_docs(CLIENT_FIELDS);
             fields.extend(family.fields.iter().cloned());
-            fields_table(&fields);
+            fields_table(&fields)?;
         } else {
-            println!("    clients: none ({})", family.operations);
+            outln!("    clients: none ({})", family.operations);
         }
         if !info.bugs.is_empty() {
-            println!("    bug variants (params.bug):");
+            outln!("    bug variants (params.bug):");
             // Columns as wide as this algorithm's longest name and check.
             let name_width = info.bugs.iter().map(|b| b.name.len()).max().unwrap_or(0);
             let check_width = info
@@ -55,16 +59,18 @@ pub fn list(args: ListArgs) -> anyhow::Result<bool> {
                 .max()
                 .unwrap_or(0);
             for b in &info.bugs {
-                println!(
+                outln!(
                     "      {:<name_width$} caught by {:<check_width$} {}",
-                    b.name, b.caught_by, b.doc
+                    b.name,
+                    b.caught_by,
+                    b.doc
                 );
             }
         }
         if info.invariants.is_empty() {
-            println!("    invariants: none");
+            outln!("    invariants: none");
         } else {
-            println!("    invariants:");
+            outln!("    invariants:");
             let name_width = info
                 .invariants
                 .iter()
@@ -72,15 +78,15 @@ pub fn list(args: ListArgs) -> anyhow::Result<bool> {
                 .max()
                 .unwrap_or(0);
             for i in &info.invariants {
-                println!("      {:<name_width$} {}", i.name, i.doc);
+                outln!("      {:<name_width$} {}", i.name, i.doc);
             }
         }
     }
-    println!();
-    println!("Scenarios (in {})", args.dir.display());
+    outln!();
+    outln!("Scenarios (in {})", args.dir.display());
     let files = scenario_files(&args.dir);
     if files.is_empty() {
-        println!("  none found");
+        outln!("  none found");
     }
     let mut all_valid = true;
     for path in files {
@@ -91,19 +97,19 @@ pub fn list(args: ListArgs) -> anyhow::Result<bool> {
             .to_string();
         match Scenario::load(&path) {
             Ok(s) => {
-                println!("  {shown:<36} {} [expect {}]", s.name, s.expect.name());
+                outln!("  {shown:<36} {} [expect {}]", s.name, s.expect.name());
                 if !s.description.is_empty() {
-                    println!("  {:<36} {}", "", first_sentence(&s.description));
+                    outln!("  {:<36} {}", "", first_sentence(&s.description));
                 }
             }
             Err(e) => {
                 all_valid = false;
-                println!("  {shown:<36} INVALID: {e}");
+                outln!("  {shown:<36} INVALID: {e}");
             }
         }
     }
     if !all_valid {
-        eprintln!("error: some scenarios are invalid (see above)");
+        errln!("error: some scenarios are invalid (see above)");
     }
     Ok(all_valid)
 }

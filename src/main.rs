@@ -14,6 +14,32 @@
 //!
 //! Every file is written atomically, through [`atomic`].
 
+/// `println!` that returns a failure to write standard output (a closed
+/// pipe, a full disk) as an error, exit 3, instead of panicking.
+macro_rules! outln {
+    () => {
+        $crate::error::print_stdout(format_args!("\n"))?
+    };
+    ($($arg:tt)*) => {
+        $crate::error::print_stdout(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+/// `print!` like [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::error::print_stdout(format_args!($($arg)*))?
+    };
+}
+
+/// `eprintln!` that ignores a standard error that cannot be written: a
+/// message that cannot be shown is no reason to stop.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::error::print_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod args;
 mod atomic;
 mod check;
@@ -65,10 +91,13 @@ fn main() -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(error::CHECK_FAILED),
+        // Standard output closed early (`faultline list | head -3`): the
+        // reader has what it wanted; stop quietly, with the I/O exit code.
+        Err(e) if error::is_closed_stdout(&e) => ExitCode::from(error::FAILURE),
         Err(e) => {
             match e.downcast_ref::<ScenarioError>() {
-                Some(s) => eprintln!("{s}"),
-                None => eprintln!("error: {e:#}"),
+                Some(s) => errln!("{s}"),
+                None => errln!("error: {e:#}"),
             }
             ExitCode::from(error::exit_code(&e))
         }

@@ -117,12 +117,16 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
     }
     merged.failures.sort_by_key(|f| f.seed);
     merged.digest = format_fingerprint(digest);
+    // Files first: a closed standard output must not lose the summary.
+    if let Some(path) = &args.out {
+        write_summary(&merged, path)?;
+    }
     let outcomes: Vec<String> = merged
         .outcomes
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    println!(
+    outln!(
         "{}: {} shards, {} of {} seeds run: {} as expected, {} failed [{}]",
         merged.scenario,
         count,
@@ -132,12 +136,12 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
         merged.failed,
         outcomes.join(", ")
     );
-    println!("digest {}", merged.digest);
+    outln!("digest {}", merged.digest);
     if merged.run < merged.planned {
-        println!("incomplete: some shards stopped at their first failure");
+        outln!("incomplete: some shards stopped at their first failure");
     }
     for f in &merged.failures {
-        println!(
+        outln!(
             "FAILED seed {}: {}{}",
             f.seed,
             f.outcome,
@@ -145,9 +149,6 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
                 .as_ref()
                 .map_or(String::new(), |p| format!(" (replay file {p})"))
         );
-    }
-    if let Some(path) = &args.out {
-        write_summary(&merged, path)?;
     }
     Ok(merged.failed == 0 && merged.run == merged.planned)
 }

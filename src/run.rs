@@ -2,6 +2,7 @@
 
 use crate::cli::{ReplayArgs, RunArgs, SummaryFormat};
 use crate::export::write_jsonl;
+use faultline_algorithms::limits::KERNEL_CHECKS;
 use faultline_algorithms::scenario::replay::{format_fingerprint, verify};
 use faultline_algorithms::scenario::{RunReport, Scenario};
 use faultline_sim::time::format_duration;
@@ -64,11 +65,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<bool> {
         write_history(&outcome, path)?;
     }
     let matched = matched(&scenario, &outcome.report);
-    print_summary(&scenario, &outcome, args.format, matched, None);
+    print_summary(&scenario, &outcome, args.format, matched, None)?;
     if !matched && args.format == SummaryFormat::Text {
-        println!(
+        outln!(
             "reproduce   faultline run {} --seed {}",
-            scenario.file, seed
+            scenario.file,
+            seed
         );
     }
     Ok(matched)
@@ -107,9 +109,9 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
         args.format,
         verdict.is_ok(),
         Some(&verdict),
-    );
+    )?;
     if let Err(mismatch) = &verdict {
-        eprintln!(
+        errln!(
             "error: {}: the replay did not reproduce: {mismatch}",
             scenario.file
         );
@@ -141,7 +143,7 @@ fn print_summary(
     format: SummaryFormat,
     matched: bool,
     replay: Option<&Result<(), faultline_algorithms::scenario::replay::ReplayMismatch>>,
-) {
+) -> anyhow::Result<()> {
     let r = &outcome.report;
     if format == SummaryFormat::Json {
         let summary = JsonSummary {
@@ -162,16 +164,16 @@ fn print_summary(
             wall_seconds: outcome.wall.as_secs_f64(),
             report: r,
         };
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&summary).expect("summaries serialize")
         );
-        return;
+        return Ok(());
     }
     let s = &r.stats;
     let wall = outcome.wall.as_secs_f64().max(1e-9);
-    println!("scenario    {} ({})", scenario.name, scenario.file);
-    println!(
+    outln!("scenario    {} ({})", scenario.name, scenario.file);
+    outln!(
         "setup       {}, {} servers, {} clients, seed {}",
         scenario.algorithm_name(),
         scenario.servers,
@@ -183,18 +185,18 @@ fn print_summary(
     } else {
         " (stopped by --until)"
     };
-    println!(
+    outln!(
         "time        {} simulated{until} in {} wall ({:.0}x real time)",
         r.time,
         human_wall(outcome.wall),
         r.time.as_secs_f64() / wall
     );
-    println!(
+    outln!(
         "events      {} ({:.0} events/s)",
         r.events,
         r.events as f64 / wall
     );
-    println!(
+    outln!(
         "messages    {} sent, {} delivered, {} dropped ({} partition, {} loss, {} node down, {} injected), {} duplicated",
         s.sent,
         s.delivered,
@@ -205,21 +207,24 @@ fn print_summary(
         s.dropped_injected,
         s.duplicated
     );
-    println!(
+    outln!(
         "faults      {} applied of {} scheduled",
         s.faults,
         r.faults.len()
     );
     const SHOWN: usize = 8;
     for f in r.faults.iter().take(SHOWN) {
-        println!("              at {:>8}  {}", f.at.to_string(), f.fault);
+        outln!("              at {:>8}  {}", f.at.to_string(), f.fault);
     }
     if r.faults.len() > SHOWN {
-        println!("              ... and {} more", r.faults.len() - SHOWN);
+        outln!("              ... and {} more", r.faults.len() - SHOWN);
     }
-    println!(
+    outln!(
         "clients     {} operations: {} ok, {} failed, {} unknown",
-        s.ops_invoked, s.ops_ok, s.ops_failed, s.ops_unknown
+        s.ops_invoked,
+        s.ops_ok,
+        s.ops_failed,
+        s.ops_unknown
     );
     let invariants = scenario.checks.invariants.clone().unwrap_or_else(|| {
         scenario
@@ -232,27 +237,34 @@ fn print_summary(
     });
     let violated = r.failure.as_ref().filter(|f| f.event.is_some());
     let inv_state = match violated {
+        // The kernel's own checks are not the algorithm's invariants.
+        Some(f) if KERNEL_CHECKS.contains(&f.check.as_str()) => format!(
+            "held until the kernel's `{}` check stopped the run at event {}",
+            f.check,
+            f.event.unwrap_or(0)
+        ),
         Some(f) => format!("`{}` violated at event {}", f.check, f.event.unwrap_or(0)),
         None if r.complete => "hold".to_string(),
         None => "hold so far".to_string(),
     };
     if invariants.is_empty() {
-        println!("checks      no invariants");
+        outln!("checks      no invariants");
     } else {
-        println!(
+        outln!(
             "checks      invariants {}: {inv_state}",
             invariants.join(", ")
         );
     }
     if let Some(l) = &r.linearizability {
-        println!(
+        outln!(
             "            linearizability: {} ({} operations)",
-            l.verdict, l.operations
+            l.verdict,
+            l.operations
         );
     }
     if let Some(bound) = scenario.checks.liveness {
         match &r.liveness {
-            Some(l) => println!(
+            Some(l) => outln!(
                 "            liveness within {} after {}: {}/{} judged operations completed in time, slowest {}",
                 format_duration(bound),
                 l.quiet_from,
@@ -260,7 +272,7 @@ fn print_summary(
                 l.judged,
                 approx(Duration::from_nanos(l.slowest_nanos))
             ),
-            None => println!("            liveness: not judged (the run did not finish)"),
+            None => outln!("            liveness: not judged (the run did not finish)"),
         }
     }
     if let Some(f) = &r.failure {
@@ -268,9 +280,9 @@ fn print_summary(
             (Some(e), Some(t)) => format!(" at event {e} (t={t})"),
             _ => String::new(),
         };
-        println!("failure     {}{when}: {}", f.check, f.reason);
+        outln!("failure     {}{when}: {}", f.check, f.reason);
     }
-    println!("fingerprint {}", format_fingerprint(r.fingerprint));
+    outln!("fingerprint {}", format_fingerprint(r.fingerprint));
     match (replay, &scenario.replay) {
         (Some(_), Some(info)) => {
             let mark = if info.outcome == r.outcome() {
@@ -278,7 +290,7 @@ fn print_summary(
             } else {
                 "DIFFERENT"
             };
-            println!(
+            outln!(
                 "outcome     {} (recorded {}): {mark}",
                 r.outcome(),
                 info.outcome
@@ -286,7 +298,7 @@ fn print_summary(
         }
         _ => {
             let mark = if matched { "as expected" } else { "UNEXPECTED" };
-            println!(
+            outln!(
                 "outcome     {} (expected {}): {mark}",
                 r.outcome(),
                 scenario.expect.name()
@@ -295,10 +307,11 @@ fn print_summary(
     }
     if let Some(verdict) = replay {
         match verdict {
-            Ok(()) => println!("replay      reproduced: same fingerprint and outcome"),
-            Err(e) => println!("replay      NOT reproduced: {e}"),
+            Ok(()) => outln!("replay      reproduced: same fingerprint and outcome"),
+            Err(e) => outln!("replay      NOT reproduced: {e}"),
         }
     }
+    Ok(())
 }
 
 /// A duration rounded for reading (`219.0ms`).

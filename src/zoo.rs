@@ -118,7 +118,7 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
                 s.algorithm_name() == info.name && s.planted_bug().as_deref() == Some(bug.name)
             });
             let Some(scenario) = scenario else {
-                eprintln!("{} / {}: no bug scenario found", info.name, bug.name);
+                errln!("{} / {}: no bug scenario found", info.name, bug.name);
                 rows.push(Row {
                     algorithm: info.name.into(),
                     bug: bug.name.into(),
@@ -132,9 +132,12 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
                 });
                 continue;
             };
-            eprintln!(
+            errln!(
                 "{} / {}: sweeping {} over {} seeds",
-                info.name, bug.name, scenario.file, args.seeds
+                info.name,
+                bug.name,
+                scenario.file,
+                args.seeds
             );
             let reports: Vec<_> = pool.install(|| {
                 (0..args.seeds)
@@ -166,7 +169,7 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
                         minimised = Some((report.seed, m));
                         break;
                     }
-                    Err(why) => eprintln!("{} / {}: {why}", info.name, bug.name),
+                    Err(why) => errln!("{} / {}: {why}", info.name, bug.name),
                 }
             }
             let shrunk = match minimised {
@@ -219,7 +222,6 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
         }
     }
     let table = markdown(&rows, args.seeds);
-    print!("{table}");
     if let Some(path) = &args.markdown {
         write_with(path, |w| {
             Ok(write!(
@@ -247,8 +249,10 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
                 args.seeds,
             )?)
         })?;
-        eprintln!("wrote {}", path.display());
+        errln!("wrote {}", path.display());
     }
+    // After the file: a closed standard output must not lose it.
+    out!("{table}");
     // Every bug must be caught, and one of its catches must be its own
     // (minimised, and passing without the bug).
     Ok(rows

@@ -541,7 +541,7 @@ algorithm = "gossip"
 fingerprint = "0xd52362c1496274a"
 outcome = "banana"
 "#,
-        "5:11: error: unknown outcome \"banana\"; a run of gossip ends in one of: pass, acked_values_survive, convergence, history_well_formed, linearizability, liveness",
+        "5:11: error: unknown outcome \"banana\"; a run of gossip ends in one of: pass, acked_values_survive, convergence, history_well_formed, no_progress, resource_limit, linearizability, liveness",
     ),
     (
         "operation_mix_not_a_table",
@@ -571,6 +571,235 @@ algorithm = "sharded-kv"
 placement = {}
 "#,
         "4:13: error: found an empty table, expected one of this setting's names, as a string",
+    ),
+    // Limits (docs/scenarios.md, "Limits"): each was a panic, an abort on
+    // allocation or a run that never ended.
+    (
+        "servers_wrap_a_u32",
+        r#"name = "x"
+algorithm = "gossip"
+servers = 4294967295
+[clients]
+count = 3
+mix = { put = 1 }
+"#,
+        "3:11: error: found 4294967295 servers; expected at most 1000 nodes, servers and clients together (the network keeps state for every pair of nodes)",
+    ),
+    (
+        "five_thousand_servers",
+        r#"name = "x"
+algorithm = "raft"
+servers = 5000
+"#,
+        "3:11: error: found 5000 servers; expected at most 1000 nodes, servers and clients together (the network keeps state for every pair of nodes)",
+    ),
+    (
+        "a_hundred_thousand_clients",
+        r#"name = "x"
+algorithm = "raft"
+[clients]
+count = 100000
+"#,
+        "4:9: error: found 100000 clients beside 3 servers, 100003 nodes; expected at most 1000 nodes, servers and clients together (the network keeps state for every pair of nodes)",
+    ),
+    (
+        "one_node_too_many",
+        r#"name = "x"
+algorithm = "raft"
+servers = 4
+[clients]
+count = 997
+max_ops = 1
+"#,
+        "5:9: error: found 997 clients beside 4 servers, 1001 nodes; expected at most 1000 nodes, servers and clients together (the network keeps state for every pair of nodes)",
+    ),
+    (
+        "ring_weight_1e308",
+        r#"name = "x"
+algorithm = "sharded-kv"
+[params]
+weights = [1e308]
+"#,
+        "4:1: error: the rings would hold over 1.8e19 virtual-node points (over 1.8e19 per ring for 3 servers at vnodes = 64, in 1 membership version); expected at most 2000000: lower vnodes or weights",
+    ),
+    (
+        "ring_weight_1e12",
+        r#"name = "x"
+algorithm = "sharded-kv"
+[params]
+weights = [1e12]
+"#,
+        "4:1: error: the rings would hold 64000000000128 virtual-node points (64000000000128 per ring for 3 servers at vnodes = 64, in 1 membership version); expected at most 2000000: lower vnodes or weights",
+    ),
+    (
+        "ring_vnodes_u32_max",
+        r#"name = "x"
+algorithm = "sharded-kv"
+[params]
+vnodes = 4294967295
+"#,
+        "4:1: error: the rings would hold 12884901885 virtual-node points (12884901885 per ring for 3 servers at vnodes = 4294967295, in 1 membership version); expected at most 2000000: lower vnodes or weights",
+    ),
+    (
+        "nemesis_every_nanosecond",
+        r#"name = "x"
+algorithm = "raft"
+[nemesis]
+kinds = ["crash"]
+interval = "1ns"
+min_duration = "0s"
+max_duration = "0s"
+"#,
+        "5:12: error: the nemesis would draw about 10000000000 faults (a mean gap of 1ns over 10s); expected at most 10000 in one run: an interval of at least 1ms (or a shorter window)",
+    ),
+    (
+        "nemesis_swarm_counts_a_quarter_gap",
+        r#"name = "x"
+algorithm = "raft"
+[nemesis]
+kinds = ["crash"]
+interval = "2ms"
+swarm = true
+"#,
+        "5:12: error: the nemesis would draw about 20000 faults (a mean gap of 2ms over 10s, a quarter of it with swarm); expected at most 10000 in one run: an interval of at least 4ms (or a shorter window)",
+    ),
+    (
+        "raft_nanosecond_timers",
+        r#"name = "x"
+algorithm = "raft"
+[params]
+election_timeout_min = "2ns"
+election_timeout_max = "3ns"
+heartbeat_interval = "1ns"
+"#,
+        "4:1: error: election_timeout_min is 2ns, but it must be at least 1us (a shorter timer fires millions of times per simulated second)",
+    ),
+    (
+        "multi_paxos_nanosecond_heartbeats",
+        r#"name = "x"
+algorithm = "multi-paxos"
+[params]
+heartbeat_interval = "10ns"
+"#,
+        "4:1: error: heartbeat_interval is 10ns, but it must be at least 1us (a shorter timer fires millions of times per simulated second)",
+    ),
+    (
+        "multi_paxos_client_backoff_zero",
+        r#"name = "x"
+algorithm = "multi-paxos"
+[params]
+client_backoff = "0s"
+"#,
+        "4:1: error: client_backoff must be above zero",
+    ),
+    (
+        "paxos_nanosecond_phase_timeout",
+        r#"name = "x"
+algorithm = "paxos"
+[params]
+phase_timeout = "5ns"
+"#,
+        "4:1: error: phase_timeout is 5ns, but it must be at least 1us (a shorter timer fires millions of times per simulated second)",
+    ),
+    (
+        "ping_storm_of_a_hundred_million",
+        r#"name = "x"
+algorithm = "pingstorm"
+[params]
+initial = 100000000
+"#,
+        "4:1: error: initial is 100000000, but at most 100000 pings may be put in flight (each is an event waiting in the queue)",
+    ),
+    (
+        "clock_step_to_the_end_of_time",
+        r#"name = "x"
+algorithm = "raft"
+[[faults]]
+at = "1s"
+kind = "clock_step"
+node = 0
+delta = "9223372036854775807ns"
+"#,
+        "7:9: error: found delta = 9223372036.854775807s; expected a clock jump between -8760h and 8760h (365 days: further jumps teach nothing more, and could run a clock past the end of its range)",
+    ),
+    (
+        "clock_offset_to_the_end_of_time",
+        r#"name = "x"
+algorithm = "raft"
+[[faults]]
+at = "1s"
+kind = "clock_offset"
+node = 0
+offset = "9223372036854775807ns"
+"#,
+        "7:10: error: found offset = 9223372036.854775807s; expected a clock jump between -8760h and 8760h (365 days: further jumps teach nothing more, and could run a clock past the end of its range)",
+    ),
+    (
+        "nemesis_clock_steps_of_centuries",
+        r#"name = "x"
+algorithm = "raft"
+[nemesis]
+kinds = ["clock_step"]
+max_clock_step = "2000000h"
+"#,
+        "5:18: error: found max_clock_step = 2000000h; expected at most 8760h (365 days: further jumps teach nothing more, and could run a clock past the end of its range)",
+    ),
+    (
+        "a_thousand_hours_of_clients",
+        r#"name = "x"
+algorithm = "raft"
+duration = "1000h"
+[clients]
+count = 2
+"#,
+        "5:9: error: 2 clients would make about 360000000 operations in 1000h at a mean think time of 20ms; expected at most 1000000 in one run (the history keeps every operation): lower count or rate, set max_ops, or shorten the run",
+    ),
+    (
+        "drift_of_i64_min",
+        r#"name = "x"
+algorithm = "raft"
+[[faults]]
+at = "1s"
+kind = "clock_drift"
+node = 0
+ppm = -9223372036854775808
+"#,
+        "7:7: error: found a drift of -9223372036854775808ppm, expected between -500000 and 500000",
+    ),
+    (
+        "movement_budget_negative",
+        r#"name = "x"
+algorithm = "sharded-kv"
+[params]
+movement_budget = -0.5
+"#,
+        "4:1: error: movement_budget is -0.5, but it must be a fraction of the keys from 0 to 1",
+    ),
+    (
+        "movement_budget_nan",
+        r#"name = "x"
+algorithm = "sharded-kv"
+[params]
+movement_budget = nan
+"#,
+        "4:1: error: movement_budget is NaN, but it must be a fraction of the keys from 0 to 1",
+    ),
+    (
+        "movement_budget_infinite",
+        r#"name = "x"
+algorithm = "sharded-kv"
+[params]
+movement_budget = inf
+"#,
+        "4:1: error: movement_budget is inf, but it must be a fraction of the keys from 0 to 1",
+    ),
+    (
+        "seed_with_a_plus_sign",
+        r#"name = "x"
+algorithm = "raft"
+seed = "+5"
+"#,
+        "3:8: error: found \"+5\", expected a seed: an integer from 0 to 18446744073709551615 (decimal or 0x hex, no sign or spaces)",
     ),
 ];
 

@@ -11,8 +11,10 @@
 //! The protocol's messages and timers are its own; [`LeaderService`] says
 //! how to make and read the few that concern clients.
 
+use crate::algorithm::ParamError;
 use crate::family::KvFamily;
 use crate::family::kv::{KvInput, KvOutput};
+use crate::limits::check_timer;
 use faultline_sim::{Ctx, LocalTime, NodeId, NodeView, OpId, Outcome, Process};
 use serde::Serialize;
 use std::time::Duration;
@@ -53,6 +55,34 @@ pub struct ClientTimeouts {
     pub backoff: Duration,
     /// Report the operation as unknown after this long.
     pub give_up: Duration,
+}
+
+impl ClientTimeouts {
+    /// Checks the timeouts as the parameters `client_timeout`,
+    /// `client_backoff` and `client_give_up` of the scenario `doc`.
+    pub fn validate(&self, doc: &str) -> Result<(), ParamError> {
+        for (key, value) in [
+            ("client_timeout", self.timeout),
+            ("client_backoff", self.backoff),
+        ] {
+            if value.is_zero() {
+                return Err(ParamError::at_key(
+                    doc,
+                    key,
+                    format!("{key} must be above zero"),
+                ));
+            }
+            check_timer(key, value).map_err(|e| ParamError::at_key(doc, key, e))?;
+        }
+        if self.give_up < self.timeout {
+            return Err(ParamError::at_key(
+                doc,
+                "client_give_up",
+                "client_give_up must be at least client_timeout",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The operation a client is working on.

@@ -18,6 +18,7 @@ pub mod gossip;
 pub mod hashing;
 pub mod kvclient;
 pub mod kvstore;
+pub mod limits;
 pub mod paxos;
 pub mod pingstorm;
 pub mod raft;

@@ -18,6 +18,7 @@
 //! network's.
 
 use crate::algorithm::{Algorithm, BugInfo, BugVariant, ParamDoc, ParamError, Settings};
+use crate::limits::MAX_PINGS;
 use faultline_sim::{
     Ctx, Invariant, NoOps, NodeId, NodeKind, NodeView, Process, World, WorldConfig, WorldRef,
 };
@@ -64,6 +65,19 @@ impl Settings for PingStormParams {
         ),
         ParamDoc::new("bug", "A bug variant to plant (see below).").default_text("none"),
     ];
+    fn validate(&self, doc: &str, _config: &WorldConfig) -> Result<(), ParamError> {
+        if self.initial > MAX_PINGS {
+            return Err(ParamError::at_key(
+                doc,
+                "initial",
+                format!(
+                    "initial is {}, but at most {MAX_PINGS} pings may be put in flight (each is an event waiting in the queue)",
+                    self.initial
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for PingStormParams {

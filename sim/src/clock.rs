@@ -52,8 +52,16 @@ impl LocalClock {
 
     /// The earliest true instant, not before `now`, at which this clock reads
     /// at least `deadline`.
+    ///
+    /// The end of local time (`i64::MAX`, where a deadline too far ahead
+    /// saturates) is never reached: [`SimTime::MAX`]. Without this a clock
+    /// stepped to the end of its range would fire every timer set on it at
+    /// once, again and again, and simulated time would stop.
     #[inline]
     pub fn true_time_of(&self, deadline: LocalTime, now: SimTime) -> SimTime {
+        if deadline.0 == i64::MAX {
+            return SimTime::MAX;
+        }
         if self.read(now) >= deadline {
             return now;
         }
@@ -165,6 +173,24 @@ mod tests {
         assert_eq!(
             c.true_time_of(LocalTime(0), SimTime(2 * MS)),
             SimTime(7 * MS)
+        );
+    }
+
+    #[test]
+    fn the_end_of_local_time_is_never_reached() {
+        // A clock stepped as far forwards as it goes reads i64::MAX; a timer
+        // set on it saturates there too, and must not fire at once (it
+        // would re-arm and fire again forever at the same instant).
+        let mut c = LocalClock::default();
+        c.step(SimTime(MS), i64::MAX);
+        assert_eq!(c.read(SimTime(MS)), LocalTime(i64::MAX));
+        let deadline = c.read(SimTime(MS)) + std::time::Duration::from_millis(50);
+        assert_eq!(deadline, LocalTime(i64::MAX));
+        assert_eq!(c.true_time_of(deadline, SimTime(MS)), SimTime::MAX);
+        // Deadlines set before the jump are now in the past: they fire once.
+        assert_eq!(
+            c.true_time_of(LocalTime(5 * MS as i64), SimTime(MS)),
+            SimTime(MS)
         );
     }
 }

@@ -54,6 +54,7 @@ pub mod fault;
 pub mod handle;
 pub mod hash;
 pub mod invariant;
+pub mod limits;
 pub mod network;
 pub mod process;
 pub mod queue;

@@ -1,9 +1,10 @@
-//! The simulated network: a petgraph topology of directed links, each with a
-//! latency distribution, loss, duplication and reordering, and a cut flag for
+//! The simulated network: directed links, each with a latency
+//! distribution, loss, duplication and reordering, and a cut flag for
 //! partitions.
 //!
 //! Links are directed, so a one-way partition is one flag. Every pair of
-//! nodes (clients included) has a link both ways. Delivery is FIFO per link
+//! nodes (clients included) has a link both ways; settings are stored once
+//! for all links plus an override per link that differs ([`Network`]). Delivery is FIFO per link
 //! unless the link's `reorder` draw lets a message overtake the ones ahead of
 //! it. Partitions accumulate until healed; nodes that a partition does not
 //! name keep their links.
@@ -11,9 +12,10 @@
 use crate::NodeId;
 use crate::rng::SimRng;
 use crate::time::{SimTime, duration_str};
-use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeFiltered;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -220,17 +222,6 @@ impl fmt::Display for DropReason {
     }
 }
 
-/// One directed link.
-#[derive(Clone, Debug)]
-pub struct Link {
-    /// Its settings.
-    pub config: LinkConfig,
-    /// Whether a partition cuts it.
-    pub cut: bool,
-    /// The latest delivery time scheduled on it, for FIFO order.
-    last_delivery: SimTime,
-}
-
 /// What the network decided for one send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transit {
@@ -240,12 +231,32 @@ pub enum Transit {
     Deliver(SimTime, Option<SimTime>),
 }
 
-/// The network topology and link state.
+/// The links between every pair of nodes, kept so that their cost is the
+/// state that differs between pairs:
+///
+/// - **settings** (latency, loss, duplication, reordering): one
+///   [`LinkConfig`] shared by every link, plus an override for each link a
+///   `link` fault set apart. Most runs have no override at all.
+/// - **the FIFO clamp**: the latest delivery time scheduled on each
+///   directed link, one word per ordered pair, so that a message does not
+///   overtake the ones ahead of it.
+/// - **cuts**: one flag per ordered pair, with a count of the cut links so
+///   that the common uncut case needs no lookup.
+///
+/// The two per-pair tables are what makes the network quadratic in the
+/// node count: 9 bytes per ordered pair, about 9 MB at
+/// [`MAX_NODES`](crate::limits::MAX_NODES).
 #[derive(Clone, Debug)]
 pub struct Network {
-    /// Edges are added row by row, so the link `a -> b` is edge `a * n + b`.
-    graph: DiGraph<NodeId, Link>,
     nodes: usize,
+    /// The settings of every link without an override.
+    base: LinkConfig,
+    /// Links whose settings differ from `base`, by (from, to).
+    overrides: BTreeMap<(NodeId, NodeId), LinkConfig>,
+    /// The latest delivery time scheduled on `a -> b`, at `a * n + b`.
+    last_delivery: Vec<SimTime>,
+    /// Whether `a -> b` is cut, at `a * n + b`.
+    cut: Vec<bool>,
     /// Number of cut links, so the common uncut case needs no lookup.
     cut_links: usize,
 }
@@ -253,24 +264,13 @@ pub struct Network {
 impl Network {
     /// A full mesh of `nodes` nodes, every link with `config`.
     pub fn full_mesh(nodes: usize, config: &LinkConfig) -> Self {
-        let mut graph = DiGraph::with_capacity(nodes, nodes * nodes);
-        for i in 0..nodes {
-            graph.add_node(NodeId(i as u32));
-        }
-        for a in 0..nodes {
-            for b in 0..nodes {
-                let link = Link {
-                    config: config.clone(),
-                    cut: false,
-                    last_delivery: SimTime::ZERO,
-                };
-                let edge = graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), link);
-                assert_eq!(edge.index(), a * nodes + b);
-            }
-        }
+        let pairs = nodes.checked_mul(nodes).expect("a bounded node count");
         Network {
-            graph,
             nodes,
+            base: config.clone(),
+            overrides: BTreeMap::new(),
+            last_delivery: vec![SimTime::ZERO; pairs],
+            cut: vec![false; pairs],
             cut_links: 0,
         }
     }
@@ -285,26 +285,34 @@ impl Network {
         self.nodes == 0
     }
 
-    /// The petgraph graph, for reachability questions and layout.
-    pub fn graph(&self) -> &DiGraph<NodeId, Link> {
-        &self.graph
+    #[inline]
+    fn pair(&self, from: NodeId, to: NodeId) -> usize {
+        from.index() * self.nodes + to.index()
     }
 
-    /// The link `from -> to`.
+    /// The settings of the link `from -> to`.
     #[inline]
-    pub fn link(&self, from: NodeId, to: NodeId) -> &Link {
-        &self.graph[EdgeIndex::new(from.index() * self.nodes + to.index())]
+    pub fn link_config(&self, from: NodeId, to: NodeId) -> &LinkConfig {
+        if self.overrides.is_empty() {
+            return &self.base;
+        }
+        self.overrides.get(&(from, to)).unwrap_or(&self.base)
     }
 
-    #[inline]
-    fn link_mut(&mut self, from: NodeId, to: NodeId) -> &mut Link {
-        &mut self.graph[EdgeIndex::new(from.index() * self.nodes + to.index())]
+    /// The settings shared by every link without an override of its own.
+    pub fn base_config(&self) -> &LinkConfig {
+        &self.base
+    }
+
+    /// How many links have settings of their own.
+    pub fn overridden_links(&self) -> usize {
+        self.overrides.len()
     }
 
     /// Whether `from -> to` is cut.
     #[inline]
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
-        self.link(from, to).cut
+        self.cut[self.pair(from, to)]
     }
 
     /// Decides the fate of one message sent at `now`. Draws from `rng` only
@@ -317,25 +325,30 @@ impl Network {
         now: SimTime,
         rng: &mut SimRng,
     ) -> Transit {
-        let link = self.link_mut(from, to);
-        if link.cut && from != to {
+        let pair = self.pair(from, to);
+        if self.cut[pair] && from != to {
             return Transit::Dropped(DropReason::Partition);
         }
-        let cfg = &link.config;
+        let cfg = if self.overrides.is_empty() {
+            &self.base
+        } else {
+            self.overrides.get(&(from, to)).unwrap_or(&self.base)
+        };
         if rng.chance(cfg.loss) {
             return Transit::Dropped(DropReason::Loss);
         }
         let overtakes = rng.chance(cfg.reorder);
+        let last = &mut self.last_delivery[pair];
         let mut at = SimTime(now.0.saturating_add(cfg.latency.sample_nanos(rng)));
         if !overtakes {
-            at = at.max(link.last_delivery);
+            at = at.max(*last);
         }
         let duplicate = if rng.chance(cfg.duplicate) {
             Some(SimTime(now.0.saturating_add(cfg.latency.sample_nanos(rng))).max(at))
         } else {
             None
         };
-        link.last_delivery = link.last_delivery.max(at).max(duplicate.unwrap_or(at));
+        *last = (*last).max(at).max(duplicate.unwrap_or(at));
         Transit::Deliver(at, duplicate)
     }
 
@@ -378,14 +391,25 @@ impl Network {
 
     /// Restores every cut link.
     pub fn heal(&mut self) {
-        for link in self.graph.edge_weights_mut() {
-            link.cut = false;
+        if self.cut_links > 0 {
+            self.cut.fill(false);
         }
         self.cut_links = 0;
     }
 
     /// Applies `change` to the links `from -> to` (`None` means every node).
     pub fn change_links(&mut self, from: Option<NodeId>, to: Option<NodeId>, change: &LinkChange) {
+        if from.is_none() && to.is_none() {
+            // Every link: the shared settings and every override change
+            // alike, and overrides that now equal the shared settings go.
+            change.apply(&mut self.base);
+            for cfg in self.overrides.values_mut() {
+                change.apply(cfg);
+            }
+            let base = &self.base;
+            self.overrides.retain(|_, cfg| cfg != base);
+            return;
+        }
         let pick = |n: Option<NodeId>, all: usize| -> Vec<NodeId> {
             match n {
                 Some(n) => vec![n],
@@ -394,30 +418,42 @@ impl Network {
         };
         for a in pick(from, self.nodes) {
             for b in pick(to, self.nodes) {
-                let cfg = &mut self.link_mut(a, b).config;
-                if let Some(latency) = &change.latency {
-                    cfg.latency = latency.clone();
-                }
-                if let Some(p) = change.loss {
-                    cfg.loss = p;
-                }
-                if let Some(p) = change.duplicate {
-                    cfg.duplicate = p;
-                }
-                if let Some(p) = change.reorder {
-                    cfg.reorder = p;
+                let mut cfg = self.link_config(a, b).clone();
+                change.apply(&mut cfg);
+                if cfg == self.base {
+                    self.overrides.remove(&(a, b));
+                } else {
+                    self.overrides.insert((a, b), cfg);
                 }
             }
         }
     }
 
+    /// The links as a petgraph graph (node weights are the ids, edge
+    /// weights whether the link is cut): built on demand, for reachability
+    /// questions and layout.
+    pub fn graph(&self) -> DiGraph<NodeId, bool> {
+        let mut graph = DiGraph::with_capacity(self.nodes, self.nodes * self.nodes);
+        for i in 0..self.nodes {
+            graph.add_node(NodeId(i as u32));
+        }
+        for a in 0..self.nodes {
+            for b in 0..self.nodes {
+                let cut = self.cut[a * self.nodes + b];
+                graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), cut);
+            }
+        }
+        graph
+    }
+
     /// The nodes `from` can reach over uncut links (itself included), sorted.
     pub fn reachable_from(&self, from: NodeId) -> Vec<NodeId> {
-        let open = EdgeFiltered::from_fn(&self.graph, |e| !e.weight().cut);
+        let graph = self.graph();
+        let open = EdgeFiltered::from_fn(&graph, |e| !*e.weight());
         let mut dfs = petgraph::visit::Dfs::new(&open, NodeIndex::new(from.index()));
         let mut out = Vec::new();
         while let Some(n) = dfs.next(&open) {
-            out.push(self.graph[n]);
+            out.push(graph[n]);
         }
         out.sort();
         out
@@ -426,11 +462,12 @@ impl Network {
     /// Groups of nodes that can all reach each other (strongly connected
     /// components over uncut links), each sorted, ordered by smallest member.
     pub fn connected_groups(&self) -> Vec<Vec<NodeId>> {
-        let open = EdgeFiltered::from_fn(&self.graph, |e| !e.weight().cut);
+        let graph = self.graph();
+        let open = EdgeFiltered::from_fn(&graph, |e| !*e.weight());
         let mut groups: Vec<Vec<NodeId>> = petgraph::algo::kosaraju_scc(&open)
             .into_iter()
             .map(|c| {
-                let mut g: Vec<NodeId> = c.into_iter().map(|n| self.graph[n]).collect();
+                let mut g: Vec<NodeId> = c.into_iter().map(|n| graph[n]).collect();
                 g.sort();
                 g
             })
@@ -446,9 +483,9 @@ impl Network {
     }
 
     fn cut(&mut self, from: NodeId, to: NodeId) {
-        let link = self.link_mut(from, to);
-        if !link.cut {
-            link.cut = true;
+        let pair = self.pair(from, to);
+        if !self.cut[pair] {
+            self.cut[pair] = true;
             self.cut_links += 1;
         }
     }
@@ -472,6 +509,22 @@ pub struct LinkChange {
 }
 
 impl LinkChange {
+    /// Applies the change to one link's settings.
+    pub fn apply(&self, cfg: &mut LinkConfig) {
+        if let Some(latency) = &self.latency {
+            cfg.latency = latency.clone();
+        }
+        if let Some(p) = self.loss {
+            cfg.loss = p;
+        }
+        if let Some(p) = self.duplicate {
+            cfg.duplicate = p;
+        }
+        if let Some(p) = self.reorder {
+            cfg.reorder = p;
+        }
+    }
+
     /// Checks the parameters; the message says what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         if let Some(l) = &self.latency {
@@ -609,6 +662,32 @@ mod tests {
             last = last.max(at);
         }
         assert!(overtaken, "reordering never let a message overtake");
+    }
+
+    #[test]
+    fn only_links_set_apart_keep_settings_of_their_own() {
+        let lossy = |p| LinkChange {
+            loss: Some(p),
+            ..LinkChange::default()
+        };
+        let mut net = Network::full_mesh(4, &LinkConfig::default());
+        assert_eq!(net.overridden_links(), 0);
+        // One row: four links of their own (n1 -> every node).
+        net.change_links(Some(n(1)), None, &lossy(0.5));
+        assert_eq!(net.overridden_links(), 4);
+        assert_eq!(net.link_config(n(1), n(2)).loss, 0.5);
+        assert_eq!(net.link_config(n(2), n(1)).loss, 0.0);
+        // Every link: the shared settings change, and so do the overrides.
+        net.change_links(None, None, &lossy(0.25));
+        assert_eq!(net.link_config(n(2), n(1)).loss, 0.25);
+        assert_eq!(net.link_config(n(1), n(2)).loss, 0.25);
+        assert_eq!(net.overridden_links(), 0, "overrides equal to the base go");
+        // A link set back to the shared settings is no longer apart.
+        net.change_links(Some(n(0)), Some(n(3)), &lossy(1.0));
+        assert_eq!(net.overridden_links(), 1);
+        net.change_links(Some(n(0)), Some(n(3)), &lossy(0.25));
+        assert_eq!(net.overridden_links(), 0);
+        assert_eq!(net.base_config().loss, 0.25);
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod invariants;
 pub mod node;
 
 use crate::algorithm::{Algorithm, BugInfo, BugVariant, ParamDoc, ParamError, Settings};
+use crate::limits::check_timer;
 use faultline_sim::time::duration_str;
 use faultline_sim::{Invariant, NodeId, NodeKind, World, WorldConfig};
 pub use node::{GossipMsg, GossipNode, GossipTimer};
@@ -145,6 +146,12 @@ impl Settings for GossipParams {
                 "client_timeout",
                 "client_timeout must be above zero",
             ));
+        }
+        for (key, value) in [
+            ("gossip_interval", self.gossip_interval),
+            ("client_timeout", self.client_timeout),
+        ] {
+            check_timer(key, value).map_err(|e| ParamError::at_key(doc, key, e))?;
         }
         if self.fanout == 0 || self.fanout >= servers.max(2) {
             return Err(ParamError::at_key(

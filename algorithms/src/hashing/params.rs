@@ -3,6 +3,7 @@
 use super::placement::PlacementKind;
 use super::topology::{Change, Topology};
 use crate::algorithm::{BugInfo, BugVariant, ParamDoc, ParamError, Settings};
+use crate::limits::{MAX_RING_POINTS, check_timer};
 use faultline_sim::NodeId;
 use faultline_sim::time::duration_str;
 use serde::{Deserialize, Serialize};
@@ -237,6 +238,17 @@ impl ShardedKvParams {
             if list.is_zero() {
                 return Err(err(key, format!("{key} must be above zero")));
             }
+            check_timer(key, list).map_err(|e| err(key, e))?;
+        }
+        if let Some(budget) = self.movement_budget
+            && !(0.0..=1.0).contains(&budget)
+        {
+            return Err(err(
+                "movement_budget",
+                format!(
+                    "movement_budget is {budget}, but it must be a fraction of the keys from 0 to 1"
+                ),
+            ));
         }
         if self.max_attempts == 0 {
             return Err(err(
@@ -278,6 +290,7 @@ impl ShardedKvParams {
                     .into(),
             ));
         }
+        self.check_ring_points(doc, servers)?;
         let members: Vec<NodeId> = (0..initial).map(NodeId).collect();
         let mut topology = Topology::new(
             self.placement,
@@ -301,6 +314,51 @@ impl ShardedKvParams {
             topology.place_by_rank(self.vnodes, &self.weights);
         }
         Ok(topology)
+    }
+}
+
+impl ShardedKvParams {
+    /// The rings must fit [`MAX_RING_POINTS`]: every server's points
+    /// (`round(vnodes × weight)`, at least 1) once per membership version.
+    fn check_ring_points(&self, doc: &str, servers: u32) -> Result<(), ParamError> {
+        if self.placement != PlacementKind::Ring {
+            return Ok(());
+        }
+        let per_ring = (0..servers as usize).fold(0u64, |sum, i| {
+            let weight = self.weights.get(i).copied().unwrap_or(1.0);
+            // Saturating: a float cast is clamped to the u64 range.
+            let points = ((self.vnodes as f64 * weight).round() as u64).max(1);
+            sum.saturating_add(points)
+        });
+        let versions = 1 + self.joins.len() as u64 + self.leaves.len() as u64;
+        let total = per_ring.saturating_mul(versions);
+        if total <= MAX_RING_POINTS {
+            return Ok(());
+        }
+        let key = if self.weights.iter().any(|w| *w > 1.0) {
+            "weights"
+        } else {
+            "vnodes"
+        };
+        let versions_text = match versions {
+            1 => "1 membership version".to_string(),
+            v => format!("{v} membership versions"),
+        };
+        // Counts saturate at u64::MAX (weights like 1e308).
+        let show = |n: u64| match n {
+            u64::MAX => "over 1.8e19".to_string(),
+            n => n.to_string(),
+        };
+        let (total, per_ring) = (show(total), show(per_ring));
+        Err(ParamError::at_key(
+            doc,
+            key,
+            format!(
+                "the rings would hold {total} virtual-node points ({per_ring} per ring for {servers} servers at vnodes = {}, \
+                 in {versions_text}); expected at most {MAX_RING_POINTS}: lower vnodes or weights",
+                self.vnodes
+            ),
+        ))
     }
 }
 

@@ -13,8 +13,8 @@ use super::log::entry_digest;
 use super::msg::{Index, Term};
 use super::node::{Role, Server};
 use faultline_sim::{Invariant, NodeId, WorldRef};
-use std::collections::BTreeMap;
 use std::collections::btree_map::Entry as MapEntry;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Names and descriptions, in checking order, for `faultline list`.
 pub const INVARIANTS: [(&str, &str); 7] = [
@@ -85,6 +85,105 @@ fn servers<'a>(world: &WorldRef<'a, RaftNode>) -> impl Iterator<Item = (NodeId, 
     world
         .live_servers()
         .filter_map(|(id, n)| n.as_server().map(|s| (id, s)))
+}
+
+/// The lowest log base of every server, up or down (from its durable
+/// state): no server holds an entry below it, and none ever will again, as
+/// a log's base only moves forward (a restart recovers the durable one).
+/// What the invariants remember per log index below it is never consulted
+/// again and is dropped, so their memory follows the uncompacted logs
+/// instead of growing with every entry of a long run.
+fn compacted_floor(world: &WorldRef<'_, RaftNode>) -> Index {
+    world
+        .servers()
+        .map(|id| {
+            let durable = world.durable(id).log.base_index();
+            match world.node(id).and_then(RaftNode::as_server) {
+                Some(s) => durable.min(s.log().base_index()),
+                None => durable,
+            }
+        })
+        .min()
+        .unwrap_or(0)
+}
+
+/// How often an invariant looks for a new [`compacted_floor`]: every this
+/// many checks. A floor found late is still a floor (bases only move
+/// forward), so forgetting can wait; looking at every event cost a tenth
+/// of a Raft run's time.
+const FORGET_EVERY: u32 = 256;
+
+/// The countdown to the next look at the floor.
+#[derive(Clone, Default)]
+struct Forget {
+    countdown: u32,
+}
+
+impl Forget {
+    /// The floor, when it is time to look at it again.
+    fn floor(&mut self, world: &WorldRef<'_, RaftNode>) -> Option<Index> {
+        if self.countdown > 0 {
+            self.countdown -= 1;
+            return None;
+        }
+        self.countdown = FORGET_EVERY - 1;
+        Some(compacted_floor(world))
+    }
+}
+
+/// Values per log index (from 1), of which those below a floor can be
+/// dropped: a vector that starts at `first`.
+#[derive(Clone)]
+struct ByIndex<T> {
+    /// The index of `items[0]`.
+    first: Index,
+    items: VecDeque<T>,
+}
+
+impl<T> Default for ByIndex<T> {
+    fn default() -> Self {
+        ByIndex {
+            first: 1,
+            items: VecDeque::new(),
+        }
+    }
+}
+
+impl<T: Clone> ByIndex<T> {
+    /// The last index held (`first - 1` when none is).
+    fn last(&self) -> Index {
+        self.first + self.items.len() as Index - 1
+    }
+
+    fn get(&self, index: Index) -> Option<&T> {
+        let i = index.checked_sub(self.first)?;
+        self.items.get(usize::try_from(i).ok()?)
+    }
+
+    /// The value at `index`, after filling up to it with `fill`; `None`
+    /// for an index already dropped.
+    fn get_mut_or(&mut self, index: Index, fill: T) -> Option<&mut T> {
+        let i = usize::try_from(index.checked_sub(self.first)?).ok()?;
+        if self.items.len() <= i {
+            self.items.resize(i + 1, fill);
+        }
+        self.items.get_mut(i)
+    }
+
+    fn push(&mut self, value: T) {
+        self.items.push_back(value);
+    }
+
+    /// Drops every index below `floor`.
+    fn drop_below(&mut self, floor: Index) {
+        while self.first < floor && !self.items.is_empty() {
+            self.items.pop_front();
+            self.first += 1;
+        }
+        if self.items.is_empty() {
+            self.first = self.first.max(floor);
+        }
+    }
 }
 
 /// Grows a per-node table to cover every server.
@@ -191,12 +290,22 @@ struct Checked {
 struct LogMatching {
     digests: BTreeMap<(Index, Term), (u64, NodeId)>,
     checked: Vec<Checked>,
+    /// Digests below this index were dropped ([`compacted_floor`]).
+    dropped_below: Index,
+    forget: Forget,
 }
 named!(LogMatching, 2);
 
 impl LogMatching {
     fn check_world(&mut self, world: &WorldRef<'_, RaftNode>) -> Result<(), String> {
         sized(&mut self.checked, world);
+        if let Some(floor) = self.forget.floor(world)
+            && floor > self.dropped_below
+        {
+            // Keys from (floor, any term) on: the base entry itself stays.
+            self.digests = self.digests.split_off(&(floor, 0));
+            self.dropped_below = floor;
+        }
         for (id, s) in servers(world) {
             let log = s.log();
             let c = self.checked[id.index()];
@@ -240,18 +349,23 @@ impl LogMatching {
 struct LeaderCompleteness {
     /// Per index (from 1): the entry's term and prefix digest, 0 if unknown
     /// (a server jumped over it by installing a snapshot).
-    committed: Vec<(Term, u64)>,
+    committed: ByIndex<(Term, u64)>,
     /// The highest index seen committed while the observing server was in
     /// each term.
     by_term: BTreeMap<Term, Index>,
+    forget: Forget,
 }
 named!(LeaderCompleteness, 3);
 
 impl LeaderCompleteness {
     fn check_world(&mut self, world: &WorldRef<'_, RaftNode>) -> Result<(), String> {
+        // Every leader holds its log from its base on, at or above the floor.
+        if let Some(floor) = self.forget.floor(world) {
+            self.committed.drop_below(floor);
+        }
         for (_, s) in servers(world) {
             let commit = s.commit_index();
-            let upto = self.committed.len() as Index;
+            let upto = self.committed.last();
             if commit > upto {
                 let log = s.log();
                 for index in upto + 1..=commit {
@@ -273,7 +387,7 @@ impl LeaderCompleteness {
             };
             let log = s.log();
             if log.last_index() < must {
-                let (t, _) = self.committed[must as usize - 1];
+                let (t, _) = self.committed.get(must).copied().unwrap_or_default();
                 return Err(format!(
                     "{id}, leader of term {term}, lacks committed entry {must} (term {t}): its log ends at {}",
                     log.last_index()
@@ -282,10 +396,10 @@ impl LeaderCompleteness {
             // Compare prefixes at the highest index where both digests are known.
             let mut at = must.max(log.base_index());
             while at > 0 {
-                let known = self.committed.get(at as usize - 1).map_or(0, |c| c.1);
+                let known = self.committed.get(at).map_or(0, |c| c.1);
                 if let (true, Some(digest)) = (known != 0, log.chain_at(at)) {
                     if digest != known {
-                        let (t, _) = self.committed[at as usize - 1];
+                        let (t, _) = self.committed.get(at).copied().unwrap_or_default();
                         return Err(format!(
                             "{id}, leader of term {term}, does not hold the committed entries up to index {at} (term {t}, committed before term {term})"
                         ));
@@ -307,14 +421,19 @@ impl LeaderCompleteness {
 /// event are skipped (the next ones are still compared).
 #[derive(Clone, Default)]
 struct StateMachineSafety {
-    applied: Vec<(u64, NodeId)>,
+    applied: ByIndex<(u64, NodeId)>,
     upto: Vec<Index>,
+    forget: Forget,
 }
 named!(StateMachineSafety, 4);
 
 impl StateMachineSafety {
     fn check_world(&mut self, world: &WorldRef<'_, RaftNode>) -> Result<(), String> {
         sized(&mut self.upto, world);
+        // Entries are compared from a server's base on, at or above the floor.
+        if let Some(floor) = self.forget.floor(world) {
+            self.applied.drop_below(floor);
+        }
         for (id, s) in servers(world) {
             let applied = s.last_applied();
             let from = self.upto[id.index()].min(applied);
@@ -323,13 +442,12 @@ impl StateMachineSafety {
                     continue;
                 };
                 let digest = entry_digest(entry);
-                let i = index as usize - 1;
-                if self.applied.len() <= i {
-                    self.applied.resize(i + 1, (0, id));
-                }
-                let (known, by) = self.applied[i];
+                let Some(seen) = self.applied.get_mut_or(index, (0, id)) else {
+                    continue;
+                };
+                let (known, by) = *seen;
                 if known == 0 {
-                    self.applied[i] = (digest, id);
+                    *seen = (digest, id);
                 } else if known != digest {
                     return Err(format!(
                         "{id} applied `{}` (term {}) at index {index}, but {by} applied a different entry there",
@@ -371,25 +489,29 @@ impl CommitIndexMonotonic {
 /// Applied prefix agreement: the state machine digest at each applied index.
 #[derive(Clone, Default)]
 struct AppliedPrefixAgreement {
-    digests: Vec<(u64, NodeId)>,
+    digests: ByIndex<(u64, NodeId)>,
+    forget: Forget,
 }
 named!(AppliedPrefixAgreement, 6);
 
 impl AppliedPrefixAgreement {
     fn check_world(&mut self, world: &WorldRef<'_, RaftNode>) -> Result<(), String> {
+        // A server's applied index is never below its base, nor the floor.
+        if let Some(floor) = self.forget.floor(world) {
+            self.digests.drop_below(floor);
+        }
         for (id, s) in servers(world) {
             let applied = s.last_applied();
             if applied == 0 {
                 continue;
             }
-            let i = applied as usize - 1;
-            if self.digests.len() <= i {
-                self.digests.resize(i + 1, (0, id));
-            }
             let digest = s.kv().digest() | 1;
-            let (known, by) = self.digests[i];
+            let Some(seen) = self.digests.get_mut_or(applied, (0, id)) else {
+                continue;
+            };
+            let (known, by) = *seen;
             if known == 0 {
-                self.digests[i] = (digest, id);
+                *seen = (digest, id);
             } else if known != digest {
                 return Err(format!(
                     "{id} and {by} have both applied {applied} entries but their state machines differ"
@@ -397,5 +519,131 @@ impl AppliedPrefixAgreement {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::family::KvWorkload;
+    use crate::raft::{RaftParams, world};
+    use faultline_sim::{Invariant, SimTime, WorldConfig};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// The largest number of per-index records each invariant held.
+    #[derive(Clone, Default)]
+    struct Sizes {
+        log_matching: usize,
+        leader_completeness: usize,
+        state_machine_safety: usize,
+        applied_prefix_agreement: usize,
+    }
+
+    /// Runs the four invariants that remember log indexes, recording how
+    /// much they hold after every event.
+    #[derive(Clone)]
+    struct Probe {
+        log_matching: LogMatching,
+        leader_completeness: LeaderCompleteness,
+        state_machine_safety: StateMachineSafety,
+        applied_prefix_agreement: AppliedPrefixAgreement,
+        sizes: Arc<Mutex<Sizes>>,
+    }
+
+    impl Invariant<RaftNode> for Probe {
+        fn name(&self) -> &str {
+            "probe"
+        }
+        fn description(&self) -> &str {
+            "the memory of the indexed invariants"
+        }
+        fn check(&mut self, world: &WorldRef<'_, RaftNode>) -> Result<(), String> {
+            self.log_matching.check_world(world)?;
+            self.leader_completeness.check_world(world)?;
+            self.state_machine_safety.check_world(world)?;
+            self.applied_prefix_agreement.check_world(world)?;
+            let mut s = self.sizes.lock().unwrap();
+            s.log_matching = s.log_matching.max(self.log_matching.digests.len());
+            s.leader_completeness = s
+                .leader_completeness
+                .max(self.leader_completeness.committed.items.len());
+            s.state_machine_safety = s
+                .state_machine_safety
+                .max(self.state_machine_safety.applied.items.len());
+            s.applied_prefix_agreement = s
+                .applied_prefix_agreement
+                .max(self.applied_prefix_agreement.digests.items.len());
+            Ok(())
+        }
+        fn clone_box(&self) -> Box<dyn Invariant<RaftNode>> {
+            Box::new(self.clone())
+        }
+    }
+
+    #[test]
+    fn memory_of_log_indexes_follows_the_uncompacted_logs() {
+        let sizes = Arc::new(Mutex::new(Sizes::default()));
+        let probe = Probe {
+            log_matching: LogMatching::default(),
+            leader_completeness: LeaderCompleteness::default(),
+            state_machine_safety: StateMachineSafety::default(),
+            applied_prefix_agreement: AppliedPrefixAgreement::default(),
+            sizes: sizes.clone(),
+        };
+        let params = RaftParams {
+            snapshot_threshold: 50,
+            ..RaftParams::default()
+        };
+        let config = WorldConfig {
+            seed: 3,
+            servers: 3,
+            clients: 2,
+            end: SimTime::from_duration(Duration::from_secs(60)),
+            snapshot_every: 0,
+            ..WorldConfig::default()
+        };
+        let mut w =
+            world(config, params, vec![Box::new(probe)]).with_workload(KvWorkload::default());
+        assert_eq!(w.run(), &faultline_sim::RunStatus::Finished);
+        let last = w
+            .process(faultline_sim::NodeId(0))
+            .and_then(RaftNode::as_server)
+            .map(|s| s.log().last_index())
+            .unwrap();
+        assert!(last > 1_500, "a long log: {last} entries");
+        let s = sizes.lock().unwrap().clone();
+        // Before, each held one record per entry of the whole run.
+        for (name, held) in [
+            ("log_matching", s.log_matching),
+            ("leader_completeness", s.leader_completeness),
+            ("state_machine_safety", s.state_machine_safety),
+            ("applied_prefix_agreement", s.applied_prefix_agreement),
+        ] {
+            assert!(held < 500, "{name} held {held} records for a log of {last}");
+        }
+    }
+
+    #[test]
+    fn values_by_index_drop_below_a_floor() {
+        let mut v: ByIndex<u32> = ByIndex::default();
+        assert_eq!(v.last(), 0);
+        v.push(10);
+        v.push(20);
+        *v.get_mut_or(5, 0).unwrap() = 50;
+        assert_eq!(
+            (v.get(1), v.get(2), v.get(4), v.get(5)),
+            (Some(&10), Some(&20), Some(&0), Some(&50))
+        );
+        v.drop_below(3);
+        assert_eq!((v.get(2), v.get(3), v.last()), (None, Some(&0), 5));
+        assert!(
+            v.get_mut_or(1, 0).is_none(),
+            "a dropped index stays dropped"
+        );
+        v.drop_below(9);
+        assert_eq!((v.last(), v.get(9)), (8, None));
+        v.push(90);
+        assert_eq!(v.get(9), Some(&90));
     }
 }

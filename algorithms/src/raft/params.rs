@@ -1,8 +1,9 @@
 //! Raft's parameters, their defaults and validation, and the bug variants.
 
 use crate::algorithm::{BugInfo, BugVariant, ParamDoc, ParamError, Settings};
+use crate::limits::check_election_timers;
 use faultline_sim::WorldConfig;
-use faultline_sim::time::{duration_str, format_duration};
+use faultline_sim::time::duration_str;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -276,33 +277,12 @@ impl Settings for RaftParams {
 
     fn validate(&self, doc: &str, _config: &WorldConfig) -> Result<(), ParamError> {
         let err = |key: &str, msg: String| Err(ParamError::at_key(doc, key, msg));
-        if self.election_timeout_min.is_zero() {
-            return err(
-                "election_timeout_min",
-                "election_timeout_min must be above zero".into(),
-            );
-        }
-        if self.election_timeout_max < self.election_timeout_min {
-            return err(
-                "election_timeout_max",
-                format!(
-                    "election_timeout_max ({}) is below election_timeout_min ({})",
-                    format_duration(self.election_timeout_max),
-                    format_duration(self.election_timeout_min)
-                ),
-            );
-        }
-        if self.heartbeat_interval.is_zero() || self.heartbeat_interval >= self.election_timeout_min
-        {
-            return err(
-                "heartbeat_interval",
-                format!(
-                    "heartbeat_interval is {}, but it must be above zero and below election_timeout_min ({}), or followers time out while the leader is healthy",
-                    format_duration(self.heartbeat_interval),
-                    format_duration(self.election_timeout_min)
-                ),
-            );
-        }
+        check_election_timers(
+            doc,
+            self.election_timeout_min,
+            self.election_timeout_max,
+            self.heartbeat_interval,
+        )?;
         if self.max_entries_per_append == 0 {
             return err(
                 "max_entries_per_append",
@@ -318,18 +298,7 @@ impl Settings for RaftParams {
                 ),
             );
         }
-        if self.client_timeout.is_zero() {
-            return err("client_timeout", "client_timeout must be above zero".into());
-        }
-        if self.client_backoff.is_zero() {
-            return err("client_backoff", "client_backoff must be above zero".into());
-        }
-        if self.client_give_up < self.client_timeout {
-            return err(
-                "client_give_up",
-                "client_give_up must be at least client_timeout".into(),
-            );
-        }
+        super::client::timeouts(self).validate(doc)?;
         Ok(())
     }
 }

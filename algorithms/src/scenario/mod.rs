@@ -152,14 +152,21 @@ impl Scenario {
         let file = path.display().to_string();
         let bytes = std::fs::read(path)
             .map_err(|e| ScenarioError::whole(&file, format!("cannot read the file: {e}")))?;
-        let text = decode_utf8(&bytes).map_err(|at| {
+        Scenario::from_bytes(&file, &bytes)
+    }
+
+    /// Validates a scenario file's bytes, which must be UTF-8 text (an
+    /// error is located at the first bad byte); `file` is the name used in
+    /// errors.
+    pub fn from_bytes(file: &str, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
+        let text = decode_utf8(bytes).map_err(|at| {
             let location = Location {
                 line: at.line,
                 column: at.column,
             };
-            ScenarioError::located(&file, Some(location), at.to_string())
+            ScenarioError::located(file, Some(location), at.to_string())
         })?;
-        Scenario::parse(&file, text)
+        Scenario::parse(file, text)
     }
 
     /// Validates scenario text; `file` is the name used in errors.

@@ -222,7 +222,8 @@ impl NemesisConfig {
             return out;
         }
         let mut t = self.start;
-        loop {
+        // A bound by construction; the parser keeps files far below it.
+        for _ in 0..crate::limits::MAX_NEMESIS_DRAWN {
             let gap = rng.exponential(self.interval.as_nanos() as f64) as u64;
             let gap = if self.interval.as_nanos() >= MS as u128 {
                 (gap / MS).max(1) * MS

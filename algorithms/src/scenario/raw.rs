@@ -419,16 +419,27 @@ impl<'de> Deserialize<'de> for Count {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Seed(pub u64);
 
-/// Parses a seed written in decimal or as `0x` hexadecimal.
+/// Parses a seed written in decimal or as `0x` hexadecimal: digits (and
+/// `_` between them) and nothing else, so no sign and no spaces, as for a
+/// replay file's fingerprint.
 pub fn parse_seed(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        Some(hex) => u64::from_str_radix(&hex.replace('_', ""), 16),
-        None => t.replace('_', "").parse::<u64>(),
+    let refuse = || {
+        format!(
+            "found {text:?}, expected a seed: an integer from 0 to 18446744073709551615 (decimal or 0x hex, no sign or spaces)"
+        )
     };
-    parsed.map_err(|_| {
-        format!("found {text:?}, expected a seed: an integer from 0 to 18446744073709551615 (decimal or 0x hex)")
-    })
+    let (digits, radix) = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => (hex, 16),
+        None => (text, 10),
+    };
+    // `from_str_radix` itself takes a leading `+`: only digits pass here.
+    let well_formed = digits.starts_with(|c: char| c.is_digit(radix))
+        && digits.ends_with(|c: char| c.is_digit(radix))
+        && digits.chars().all(|c| c == '_' || c.is_digit(radix));
+    if !well_formed {
+        return Err(refuse());
+    }
+    u64::from_str_radix(&digits.replace('_', ""), radix).map_err(|_| refuse())
 }
 
 impl<'de> Deserialize<'de> for Seed {
@@ -475,6 +486,26 @@ mod tests {
         assert_eq!(parse_seed("42"), Ok(42));
         assert_eq!(parse_seed("0xff"), Ok(255));
         assert_eq!(parse_seed("18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(parse_seed("1_000"), Ok(1000));
+        assert_eq!(parse_seed("0XFF"), Ok(255));
         assert!(parse_seed("-1").is_err());
+        // A sign or spaces are refused, as in a replay file's fingerprint
+        // (`from_str_radix` alone would take a `+`).
+        for bad in [
+            "+5",
+            "0x+5",
+            " 5",
+            "5 ",
+            "",
+            "0x",
+            "_5",
+            "5_",
+            "0x_f",
+            "18446744073709551616",
+            "5s",
+        ] {
+            let err = parse_seed(bad).unwrap_err();
+            assert!(err.contains("no sign or spaces"), "{bad:?}: {err}");
+        }
     }
 }

@@ -25,7 +25,8 @@
 //! The `[replay]` table is checked when the file is read: the fingerprint
 //! is `0x` and 1 to 16 hexadecimal digits, nothing else; the outcome is
 //! `pass` or a check the scenario can report (one of its algorithm's
-//! invariants, `history_well_formed`, `linearizability`, `liveness`).
+//! invariants, the kernel's checks (`history_well_formed`, `no_progress`,
+//! `resource_limit`), `linearizability`, `liveness`).
 
 use super::parse::KERNEL_INVARIANTS;
 use super::raw::RawReplay;

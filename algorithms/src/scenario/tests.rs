@@ -186,3 +186,73 @@ fn defaults_fill_what_the_file_leaves_out() {
         }
     );
 }
+
+/// A ping storm whose pings take no time: simulated time never moves.
+const ZERO_LATENCY_STORM: &str = r#"
+name = "zero latency"
+algorithm = "pingstorm"
+servers = 3
+duration = "1s"
+expect = "no_progress"
+
+[network]
+latency = "0s"
+"#;
+
+#[test]
+fn a_run_that_stops_time_fails_no_progress_and_may_be_expected_to() {
+    let s = Scenario::parse("zero.toml", ZERO_LATENCY_STORM).unwrap();
+    let report = s.run_seed(4).unwrap();
+    assert_eq!(report.outcome(), crate::limits::NO_PROGRESS);
+    assert!(report.matches(&s.expect));
+    let failure = report.failure.expect("a failure");
+    assert_eq!(failure.time, Some(faultline_sim::SimTime::ZERO));
+    assert_eq!(
+        failure.event,
+        Some(crate::limits::MAX_EVENTS_PER_INSTANT + 1)
+    );
+    // Expected `pass`, the same run is a failed check.
+    let text = ZERO_LATENCY_STORM.replace("expect = \"no_progress\"", "");
+    let s = Scenario::parse("zero.toml", &text).unwrap();
+    assert!(!s.run_seed(4).unwrap().matches(&s.expect));
+}
+
+#[test]
+fn a_history_past_its_bound_fails_resource_limit() {
+    let s = Scenario::parse(
+        "ops.toml",
+        "name = \"x\"\nalgorithm = \"raft\"\nduration = \"5s\"\n[clients]\ncount = 2\n",
+    )
+    .unwrap();
+    let mut config = s.world_config(1, TraceMode::Fingerprint);
+    config.max_operations = 100;
+    let mut handle = s.build_with(config).unwrap();
+    handle.run();
+    let report = s.evaluate(handle.as_ref(), 1);
+    assert_eq!(report.outcome(), crate::limits::RESOURCE_LIMIT);
+    let failure = report.failure.unwrap();
+    assert!(
+        failure
+            .reason
+            .contains("the history holds 101 client operations"),
+        "{}",
+        failure.reason
+    );
+}
+
+#[test]
+fn the_nemesis_stops_drawing_at_its_bound_whatever_the_configuration() {
+    // Built directly: the parser would refuse this configuration.
+    let nemesis = NemesisConfig {
+        kinds: vec![NemesisKind::Crash],
+        start: faultline_sim::SimTime::ZERO,
+        stop: faultline_sim::SimTime::from_duration(Duration::from_secs(3600)),
+        interval: Duration::from_nanos(1),
+        min_duration: Duration::ZERO,
+        max_duration: Duration::ZERO,
+        ..NemesisConfig::default()
+    };
+    let faults = nemesis.generate(1, 3, &LinkConfig::default());
+    // A crash and its restart per draw.
+    assert_eq!(faults.len(), 2 * crate::limits::MAX_NEMESIS_DRAWN);
+}

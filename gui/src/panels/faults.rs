@@ -12,6 +12,9 @@ use faultline_sim::{Fault, NodeId};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The largest clock jump the kernel takes, in milliseconds (365 days).
+const MAX_JUMP_MS: i64 = faultline_sim::limits::MAX_CLOCK_JUMP_NANOS / 1_000_000;
+
 /// A partition being drawn: which side each chosen node is on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PartitionDraft {
@@ -246,6 +249,7 @@ impl FaultsPanel {
             let label = ui.label("by");
             ui.add(
                 egui::DragValue::new(&mut self.clock_ms)
+                    .range(-MAX_JUMP_MS..=MAX_JUMP_MS)
                     .suffix("ms")
                     .speed(5.0),
             )

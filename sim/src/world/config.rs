@@ -27,6 +27,15 @@ pub struct WorldConfig {
     pub snapshot_every: u64,
     /// Whether to keep trace records.
     pub trace: TraceMode,
+    /// Stop the run with `no_progress` after more than this many events in
+    /// a row at one instant (see [`crate::limits`]).
+    pub max_events_per_instant: u64,
+    /// Stop the run with `resource_limit` when more events than this are
+    /// waiting in the queue.
+    pub max_pending_events: usize,
+    /// Stop the run with `resource_limit` when the history holds more
+    /// client operations than this.
+    pub max_operations: usize,
 }
 
 impl Default for WorldConfig {
@@ -42,6 +51,9 @@ impl Default for WorldConfig {
             invariant_stride: 1,
             snapshot_every: 10_000,
             trace: TraceMode::Fingerprint,
+            max_events_per_instant: crate::limits::MAX_EVENTS_PER_INSTANT,
+            max_pending_events: crate::limits::MAX_PENDING_EVENTS,
+            max_operations: crate::limits::MAX_OPERATIONS,
         }
     }
 }
@@ -149,6 +161,13 @@ pub struct Stats {
     pub ops_failed: u64,
     /// Client operations completed with unknown outcome.
     pub ops_unknown: u64,
+}
+
+impl WorldConfig {
+    /// Servers and clients together, or `None` when the sum does not fit.
+    pub fn node_count(&self) -> Option<u32> {
+        self.servers.checked_add(self.clients)
+    }
 }
 
 impl Stats {

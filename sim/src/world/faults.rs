@@ -144,12 +144,24 @@ pub fn validate_fault(fault: &Fault, nodes: u32) -> Result<(), ConfigError> {
             });
         }
     }
+    let max_jump = crate::limits::MAX_CLOCK_JUMP_NANOS;
     match fault {
         Fault::Link { change, .. } => change.validate().map_err(ConfigError::Invalid),
-        Fault::ClockDrift { ppm, .. } if ppm.abs() > crate::clock::MAX_DRIFT_PPM => {
+        Fault::ClockDrift { ppm, .. }
+            if ppm.unsigned_abs() > crate::clock::MAX_DRIFT_PPM.unsigned_abs() =>
+        {
             Err(ConfigError::Invalid(format!(
                 "clock drift of {ppm}ppm is outside ±{}ppm",
                 crate::clock::MAX_DRIFT_PPM
+            )))
+        }
+        Fault::ClockOffset { offset: jump, .. } | Fault::ClockStep { delta: jump, .. }
+            if jump.unsigned_abs() > max_jump.unsigned_abs() =>
+        {
+            Err(ConfigError::Invalid(format!(
+                "a clock jump of {} is outside ±{} (365 days)",
+                crate::time::format_nanos(*jump as i128),
+                crate::time::format_nanos(max_jump as i128)
             )))
         }
         _ => Ok(()),

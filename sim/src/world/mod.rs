@@ -99,6 +99,8 @@ pub(crate) struct WorldState<P: Process> {
     until_snapshot: u64,
     pub status: RunStatus,
     invariants: Vec<Box<dyn Invariant<P>>>,
+    /// Events run in a row at the instant `now` (the progress guard).
+    same_instant: u64,
 }
 
 /// A message in flight, for display.
@@ -142,12 +144,22 @@ impl<P: Process> World<P> {
         factory: Factory<P>,
         invariants: Vec<Box<dyn Invariant<P>>>,
     ) -> Result<Self, ConfigError> {
-        let total = config.servers + config.clients;
         if config.servers == 0 {
             return Err(ConfigError::Invalid(
                 "a run needs at least one server".into(),
             ));
         }
+        let total = match config.node_count() {
+            Some(n) if n <= crate::limits::MAX_NODES => n,
+            _ => {
+                return Err(ConfigError::Invalid(format!(
+                    "{} servers and {} clients are more than {} nodes, the most a run may have",
+                    config.servers,
+                    config.clients,
+                    crate::limits::MAX_NODES
+                )));
+            }
+        };
         config.link.validate().map_err(ConfigError::Invalid)?;
         for f in &config.faults {
             validate_fault(&f.fault, total)?;
@@ -197,6 +209,7 @@ impl<P: Process> World<P> {
             until_snapshot: config.snapshot_every,
             status: RunStatus::Running,
             invariants,
+            same_instant: 0,
         };
         for i in 0..total {
             state.push(SimTime::ZERO, Event::Start(NodeId(i)));
@@ -264,6 +277,7 @@ impl<P: Process> World<P> {
         if let Some(i) = self.next_injection() {
             let fault = self.injections[i].fault.clone();
             self.touched = fault_node_state(&fault);
+            self.state.same_instant += 1;
             self.apply_fault(fault);
             self.finish_event();
             return true;
@@ -283,6 +297,10 @@ impl<P: Process> World<P> {
                 continue;
             }
             assert!(time >= self.state.now, "time went backwards");
+            if time > self.state.now {
+                self.state.same_instant = 0;
+            }
+            self.state.same_instant += 1;
             self.state.now = time;
             self.dispatch(event);
             self.state.queue.settle();
@@ -478,6 +496,8 @@ impl<P: Process> World<P> {
     /// Runs a handler of a live node and applies its effects.
     #[inline(always)]
     fn call(&mut self, node: NodeId, handler: impl FnOnce(&mut P, &mut Ctx<'_, P>)) {
+        // At most `MAX_NODES`, checked when the world was built.
+        let nodes = self.state.nodes.len() as u32;
         let s = &mut self.state;
         let slot = &mut s.nodes[node.index()];
         let Some(process) = slot.process.as_mut() else {
@@ -487,7 +507,7 @@ impl<P: Process> World<P> {
             id: node,
             now: slot.clock.read(s.now),
             servers: self.config.servers,
-            nodes: self.config.servers + self.config.clients,
+            nodes,
             rng: &mut slot.rng,
             durable: &mut slot.durable,
             effects: &mut self.effects,
@@ -557,6 +577,7 @@ impl<P: Process> World<P> {
                 .is_some_and(|r| r.event == event && matches!(r.kind, RecordKind::Violation { .. }))
     }
 
+    #[inline(always)]
     fn finish_event(&mut self) {
         let s = &mut self.state;
         s.stats.events += 1;
@@ -572,11 +593,63 @@ impl<P: Process> World<P> {
         } else if self.state.until_check > 1 {
             self.state.until_check -= 1;
         }
+        // Before the snapshot, like the invariants: a snapshot holds the
+        // status its event ended with.
+        let s = &self.state;
+        if s.same_instant > self.config.max_events_per_instant
+            || s.queue.len() > self.config.max_pending_events
+            || s.history.len() > self.config.max_operations
+        {
+            self.stop_runaway();
+        }
         if self.state.until_snapshot == 1 {
             self.take_snapshot(events);
         } else if self.state.until_snapshot > 1 {
             self.state.until_snapshot -= 1;
         }
+    }
+
+    /// Stops a run that has made no progress in time, or outgrown its
+    /// memory bounds (see [`crate::limits`]), with a kernel violation.
+    #[cold]
+    fn stop_runaway(&mut self) {
+        if !self.state.status.is_running() {
+            return;
+        }
+        let s = &self.state;
+        let c = &self.config;
+        let (check, reason) = if s.same_instant > c.max_events_per_instant {
+            (
+                crate::limits::NO_PROGRESS,
+                format!(
+                    "{} events in a row at {} of simulated time, more than the {} a run may spend at one instant: \
+                     time has stopped (a zero-time loop, such as messages with zero latency always answered, \
+                     or a timer that fires at once again and again)",
+                    s.same_instant, s.now, c.max_events_per_instant
+                ),
+            )
+        } else if s.queue.len() > c.max_pending_events {
+            (
+                crate::limits::RESOURCE_LIMIT,
+                format!(
+                    "{} events are waiting (messages in flight, timers, client requests), more than the {} a run may hold: \
+                     messages or timers are made faster than they are delivered",
+                    s.queue.len(),
+                    c.max_pending_events
+                ),
+            )
+        } else {
+            (
+                crate::limits::RESOURCE_LIMIT,
+                format!(
+                    "the history holds {} client operations, more than the {} a run may record: \
+                     lower the clients' rate, set max_ops or shorten the run",
+                    s.history.len(),
+                    c.max_operations
+                ),
+            )
+        };
+        self.violate(check, reason);
     }
 
     #[cold]

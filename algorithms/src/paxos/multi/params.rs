@@ -2,9 +2,10 @@
 
 use crate::algorithm::{BugInfo, BugVariant, ParamDoc, ParamError, Settings};
 use crate::kvclient::ClientTimeouts;
+use crate::limits::check_election_timers;
 use crate::paxos::quorum::Quorums;
 use faultline_sim::WorldConfig;
-use faultline_sim::time::{duration_str, format_duration};
+use faultline_sim::time::duration_str;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -210,51 +211,20 @@ impl Settings for MultiPaxosParams {
             config.servers as usize,
             self.has(MultiPaxosBug::NonIntersectingQuorums),
         )?;
-        let err = |key: &str, msg: String| Err(ParamError::at_key(doc, key, msg));
-        if self.election_timeout_min.is_zero() {
-            return err(
-                "election_timeout_min",
-                "election_timeout_min must be above zero".into(),
-            );
-        }
-        if self.election_timeout_max < self.election_timeout_min {
-            return err(
-                "election_timeout_max",
-                format!(
-                    "election_timeout_max ({}) is below election_timeout_min ({})",
-                    format_duration(self.election_timeout_max),
-                    format_duration(self.election_timeout_min)
-                ),
-            );
-        }
-        if self.heartbeat_interval.is_zero() || self.heartbeat_interval >= self.election_timeout_min
-        {
-            return err(
-                "heartbeat_interval",
-                format!(
-                    "heartbeat_interval is {}, but it must be above zero and below election_timeout_min ({}), or followers elect while the leader is healthy",
-                    format_duration(self.heartbeat_interval),
-                    format_duration(self.election_timeout_min)
-                ),
-            );
-        }
+        check_election_timers(
+            doc,
+            self.election_timeout_min,
+            self.election_timeout_max,
+            self.heartbeat_interval,
+        )?;
         if self.max_catch_up == 0 {
-            return err("max_catch_up", "max_catch_up must be at least 1".into());
+            return Err(ParamError::at_key(
+                doc,
+                "max_catch_up",
+                "max_catch_up must be at least 1",
+            ));
         }
-        if self.client_timeout.is_zero() || self.client_backoff.is_zero() {
-            let key = if self.client_timeout.is_zero() {
-                "client_timeout"
-            } else {
-                "client_backoff"
-            };
-            return err(key, format!("{key} must be above zero"));
-        }
-        if self.client_give_up < self.client_timeout {
-            return err(
-                "client_give_up",
-                "client_give_up must be at least client_timeout".into(),
-            );
-        }
+        self.client_timeouts().validate(doc)?;
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! variants.
 
 use crate::algorithm::{BugInfo, BugVariant, ParamDoc, ParamError, Settings};
+use crate::limits::check_timer;
 use crate::paxos::quorum::Quorums;
 use faultline_sim::time::{duration_str, format_duration};
 use faultline_sim::{NodeId, WorldConfig};
@@ -246,6 +247,7 @@ impl Settings for PaxosParams {
                     format!("{key} must be above zero"),
                 ));
             }
+            check_timer(key, value).map_err(|e| ParamError::at_key(doc, key, e))?;
         }
         if self.client_give_up < self.client_timeout {
             return Err(ParamError::at_key(

@@ -3,6 +3,9 @@
 
 use super::setup::{latency, probability};
 use super::*;
+use crate::limits::{MAX_CLOCK_JUMP_NANOS, MAX_NEMESIS_FAULTS};
+use crate::scenario::raw::SignedDur;
+use faultline_sim::time::format_nanos;
 
 pub(super) struct Nodes {
     pub(super) servers: u32,
@@ -177,16 +180,15 @@ pub(super) fn fault(
         "restart" => Fault::Restart { node: node()? },
         "clock_offset" => Fault::ClockOffset {
             node: node()?,
-            offset: r
-                .offset
-                .as_ref()
-                .ok_or_else(|| missing("offset"))?
-                .get_ref()
-                .0,
+            offset: clock_jump(
+                cx,
+                "offset",
+                r.offset.as_ref().ok_or_else(|| missing("offset"))?,
+            )?,
         },
         "clock_drift" => {
             let ppm = r.ppm.as_ref().ok_or_else(|| missing("ppm"))?;
-            if ppm.get_ref().abs() > MAX_DRIFT_PPM {
+            if ppm.get_ref().unsigned_abs() > MAX_DRIFT_PPM.unsigned_abs() {
                 return Err(cx.err(
                     ppm.span(),
                     format!(
@@ -202,12 +204,11 @@ pub(super) fn fault(
         }
         "clock_step" => Fault::ClockStep {
             node: node()?,
-            delta: r
-                .delta
-                .as_ref()
-                .ok_or_else(|| missing("delta"))?
-                .get_ref()
-                .0,
+            delta: clock_jump(
+                cx,
+                "delta",
+                r.delta.as_ref().ok_or_else(|| missing("delta"))?,
+            )?,
         },
         "link" => {
             let prob = |name, p: &Option<Spanned<f64>>| -> Result<Option<f64>, ScenarioError> {
@@ -253,6 +254,23 @@ pub(super) fn fault(
         after_event: r.after_event.as_ref().map(|a| *a.get_ref()),
         fault,
     })
+}
+
+/// A clock offset or step, within ±[`MAX_CLOCK_JUMP_NANOS`].
+fn clock_jump(cx: &Ctx<'_>, name: &str, v: &Spanned<SignedDur>) -> Result<i64, ScenarioError> {
+    let nanos = v.get_ref().0;
+    if nanos.unsigned_abs() > MAX_CLOCK_JUMP_NANOS.unsigned_abs() {
+        return Err(cx.err(
+            v.span(),
+            format!(
+                "found {name} = {}; expected a clock jump between -{max} and {max} (365 days: \
+                 further jumps teach nothing more, and could run a clock past the end of its range)",
+                format_nanos(i128::from(nanos)),
+                max = format_nanos(i128::from(MAX_CLOCK_JUMP_NANOS))
+            ),
+        ));
+    }
+    Ok(nanos)
 }
 
 pub(super) fn nemesis(
@@ -333,6 +351,27 @@ pub(super) fn nemesis(
             "found an interval of 0s, expected a mean gap above zero",
         ));
     }
+    let swarm = r.swarm.unwrap_or(false);
+    // Swarm testing may divide the gap by 4 (`SWARM_SCALES`).
+    let shrink: u128 = if swarm { 4 } else { 1 };
+    let window = u128::from(stop.0 - start.0);
+    let expected = window * shrink / interval.as_nanos();
+    if expected > u128::from(MAX_NEMESIS_FAULTS) {
+        let span = r.interval.as_ref().map_or(n.span(), |i| i.span());
+        let least = (window * shrink).div_ceil(u128::from(MAX_NEMESIS_FAULTS));
+        let least = Duration::from_nanos(u64::try_from(least).unwrap_or(u64::MAX));
+        return Err(cx.err(
+            span,
+            format!(
+                "the nemesis would draw about {expected} faults (a mean gap of {} over {}{}); \
+                 expected at most {MAX_NEMESIS_FAULTS} in one run: an interval of at least {} (or a shorter window)",
+                format_duration(interval),
+                format_duration(Duration::from_nanos(stop.0 - start.0)),
+                if swarm { ", a quarter of it with swarm" } else { "" },
+                format_duration(least)
+            ),
+        ));
+    }
     let min_duration = dur(&r.min_duration, d.min_duration);
     let max_duration = dur(&r.max_duration, d.max_duration);
     if min_duration > max_duration {
@@ -367,6 +406,8 @@ pub(super) fn nemesis(
         Some(p) => probability(cx, "loss", p)?,
         None => d.loss,
     };
+    let max_clock_offset = nemesis_jump(cx, "max_clock_offset", &r.max_clock_offset)?;
+    let max_clock_step = nemesis_jump(cx, "max_clock_step", &r.max_clock_step)?;
     Ok(NemesisConfig {
         kinds,
         start,
@@ -374,10 +415,33 @@ pub(super) fn nemesis(
         interval,
         min_duration,
         max_duration,
-        max_clock_offset: dur(&r.max_clock_offset, d.max_clock_offset),
-        max_clock_step: dur(&r.max_clock_step, d.max_clock_step),
+        max_clock_offset: max_clock_offset.unwrap_or(d.max_clock_offset),
+        max_clock_step: max_clock_step.unwrap_or(d.max_clock_step),
         max_drift_ppm,
         loss,
-        swarm: r.swarm.unwrap_or(false),
+        swarm,
     })
+}
+
+/// A nemesis bound on clock jumps, within [`MAX_CLOCK_JUMP_NANOS`].
+fn nemesis_jump(
+    cx: &Ctx<'_>,
+    name: &str,
+    v: &Option<Spanned<crate::scenario::raw::Dur>>,
+) -> Result<Option<Duration>, ScenarioError> {
+    let Some(v) = v else { return Ok(None) };
+    let d = v.get_ref().0;
+    let max = Duration::from_nanos(MAX_CLOCK_JUMP_NANOS.unsigned_abs());
+    if d > max {
+        return Err(cx.err(
+            v.span(),
+            format!(
+                "found {name} = {}; expected at most {} (365 days: further jumps teach nothing more, \
+                 and could run a clock past the end of its range)",
+                format_duration(d),
+                format_duration(max)
+            ),
+        ));
+    }
+    Ok(Some(d))
 }

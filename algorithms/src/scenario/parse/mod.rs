@@ -16,6 +16,7 @@ use super::{
 };
 use crate::algorithm::AlgorithmInfo;
 use crate::family::families;
+use crate::limits::{KERNEL_CHECKS, MAX_EXPECTED_OPERATIONS, MAX_NODES};
 use crate::registry::{algorithms, find};
 use faultline_sim::clock::MAX_DRIFT_PPM;
 use faultline_sim::network::check_probability;
@@ -35,7 +36,7 @@ use faults::{Nodes, fault, nemesis};
 use setup::{client_section, network};
 
 /// Names the kernel itself may report as a violated invariant.
-pub(crate) const KERNEL_INVARIANTS: [&str; 1] = ["history_well_formed"];
+pub(crate) const KERNEL_INVARIANTS: [&str; 3] = KERNEL_CHECKS;
 
 struct Ctx<'a> {
     file: &'a str,
@@ -93,6 +94,10 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         Some(c) => client_section(&cx, c, &info)?,
         None => (0, WorkloadConfig::default()),
     };
+    node_count(&cx, &raw, servers, clients)?;
+    if let Some(c) = &raw.clients {
+        expected_operations(&cx, c.get_ref(), clients, &workload, duration)?;
+    }
     let nodes = Nodes { servers, clients };
 
     let mut faults = Vec::with_capacity(raw.faults.len());
@@ -142,6 +147,70 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     // building one now makes a bad parameter a load-time error.
     scenario.build(scenario.seed, TraceMode::Fingerprint)?;
     Ok(scenario)
+}
+
+/// Servers and clients together must not pass [`MAX_NODES`]; the error
+/// points at whichever count goes over it.
+fn node_count(
+    cx: &Ctx<'_>,
+    raw: &RawScenario,
+    servers: u32,
+    clients: u32,
+) -> Result<(), ScenarioError> {
+    let total = u64::from(servers) + u64::from(clients);
+    if total <= u64::from(MAX_NODES) {
+        return Ok(());
+    }
+    let why = format!(
+        "expected at most {MAX_NODES} nodes, servers and clients together (the network keeps state for every pair of nodes)"
+    );
+    let clients_span = raw.clients.as_ref().map(|c| c.get_ref().count.span());
+    if let Some(s) = &raw.servers
+        && (servers > MAX_NODES || clients_span.is_none())
+    {
+        return Err(cx.err(s.span(), format!("found {servers} servers; {why}")));
+    }
+    // Without `servers` the count is the default, far below the bound, so
+    // the clients are what goes over it.
+    let span = clients_span.unwrap_or(0..0);
+    Err(cx.err(
+        span,
+        format!("found {clients} clients beside {servers} servers, {total} nodes; {why}"),
+    ))
+}
+
+/// The operations the clients are expected to make must fit
+/// [`MAX_EXPECTED_OPERATIONS`]: each client makes at most `max_ops`, and
+/// about `duration × rate` (it thinks `1 / rate` on average between
+/// operations, and waits for each answer besides).
+fn expected_operations(
+    cx: &Ctx<'_>,
+    c: &RawClients,
+    clients: u32,
+    workload: &WorkloadConfig,
+    duration: Duration,
+) -> Result<(), ScenarioError> {
+    let think = workload.think_time.as_nanos().max(1);
+    let by_rate = duration.as_nanos() / think;
+    let per_client = match workload.max_ops_per_client {
+        Some(max) => by_rate.min(u128::from(max)),
+        None => by_rate,
+    };
+    let expected = per_client.saturating_mul(u128::from(clients));
+    if expected <= u128::from(MAX_EXPECTED_OPERATIONS) {
+        return Ok(());
+    }
+    let span = c.rate.as_ref().map_or(c.count.span(), |r| r.span());
+    Err(cx.err(
+        span,
+        format!(
+            "{clients} clients would make about {expected} operations in {} at a mean think time of {}; \
+             expected at most {MAX_EXPECTED_OPERATIONS} in one run (the history keeps every operation): \
+             lower count or rate, set max_ops, or shorten the run",
+            format_duration(duration),
+            format_duration(workload.think_time)
+        ),
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
