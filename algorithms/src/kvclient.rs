@@ -14,7 +14,7 @@
 use crate::algorithm::ParamError;
 use crate::family::KvFamily;
 use crate::family::kv::{KvInput, KvOutput};
-use crate::limits::check_timer;
+use crate::limits::{check_give_up, check_timers};
 use faultline_sim::{Ctx, LocalTime, NodeId, NodeView, OpId, Outcome, Process};
 use serde::Serialize;
 use std::time::Duration;
@@ -61,27 +61,14 @@ impl ClientTimeouts {
     /// Checks the timeouts as the parameters `client_timeout`,
     /// `client_backoff` and `client_give_up` of the scenario `doc`.
     pub fn validate(&self, doc: &str) -> Result<(), ParamError> {
-        for (key, value) in [
-            ("client_timeout", self.timeout),
-            ("client_backoff", self.backoff),
-        ] {
-            if value.is_zero() {
-                return Err(ParamError::at_key(
-                    doc,
-                    key,
-                    format!("{key} must be above zero"),
-                ));
-            }
-            check_timer(key, value).map_err(|e| ParamError::at_key(doc, key, e))?;
-        }
-        if self.give_up < self.timeout {
-            return Err(ParamError::at_key(
-                doc,
-                "client_give_up",
-                "client_give_up must be at least client_timeout",
-            ));
-        }
-        Ok(())
+        check_timers(
+            doc,
+            &[
+                ("client_timeout", self.timeout),
+                ("client_backoff", self.backoff),
+            ],
+        )?;
+        check_give_up(doc, self.timeout, self.give_up)
     }
 }
 

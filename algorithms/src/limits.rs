@@ -54,6 +54,35 @@ pub fn check_timer(name: &str, value: Duration) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks the timers `timers` (key and value) of the scenario `doc`: each
+/// above zero and at least [`MIN_TIMER`].
+pub fn check_timers(doc: &str, timers: &[(&str, Duration)]) -> Result<(), ParamError> {
+    for &(key, value) in timers {
+        if value.is_zero() {
+            return Err(ParamError::at_key(
+                doc,
+                key,
+                format!("{key} must be above zero"),
+            ));
+        }
+        check_timer(key, value).map_err(|e| ParamError::at_key(doc, key, e))?;
+    }
+    Ok(())
+}
+
+/// Checks that a client's `client_give_up` is not shorter than its
+/// `client_timeout`: a client must get to retry at least once.
+pub fn check_give_up(doc: &str, timeout: Duration, give_up: Duration) -> Result<(), ParamError> {
+    if give_up < timeout {
+        return Err(ParamError::at_key(
+            doc,
+            "client_give_up",
+            "client_give_up must be at least client_timeout",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a leader-based protocol's failure detector, as the parameters
 /// `election_timeout_min`, `election_timeout_max` and `heartbeat_interval`
 /// of the scenario `doc`: timeouts above zero and in order, and heartbeats

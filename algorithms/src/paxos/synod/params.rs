@@ -2,7 +2,7 @@
 //! variants.
 
 use crate::algorithm::{BugInfo, BugVariant, ParamDoc, ParamError, Settings};
-use crate::limits::check_timer;
+use crate::limits::{check_give_up, check_timers};
 use crate::paxos::quorum::Quorums;
 use faultline_sim::time::{duration_str, format_duration};
 use faultline_sim::{NodeId, WorldConfig};
@@ -236,26 +236,13 @@ impl Settings for PaxosParams {
                 ),
             ));
         }
-        for (key, value) in [
-            ("phase_timeout", self.phase_timeout),
-            ("client_timeout", self.client_timeout),
-        ] {
-            if value.is_zero() {
-                return Err(ParamError::at_key(
-                    doc,
-                    key,
-                    format!("{key} must be above zero"),
-                ));
-            }
-            check_timer(key, value).map_err(|e| ParamError::at_key(doc, key, e))?;
-        }
-        if self.client_give_up < self.client_timeout {
-            return Err(ParamError::at_key(
-                doc,
-                "client_give_up",
-                "client_give_up must be at least client_timeout",
-            ));
-        }
-        Ok(())
+        check_timers(
+            doc,
+            &[
+                ("phase_timeout", self.phase_timeout),
+                ("client_timeout", self.client_timeout),
+            ],
+        )?;
+        check_give_up(doc, self.client_timeout, self.client_give_up)
     }
 }
