@@ -7,6 +7,7 @@
 //! the kernel applies the effects after the handler returns.
 
 use crate::family::OpFamily;
+use crate::observe::{Observable, ReportDoc};
 use crate::rng::SimRng;
 use crate::time::LocalTime;
 use faultline_checker::{Operation, Outcome};
@@ -101,6 +102,20 @@ pub trait Process: Clone + Debug + 'static {
     }
     /// What the GUI, the CLI and traces show of this node.
     fn view(&self) -> NodeView;
+
+    /// The observables this process publishes ([`crate::observe`]): checks
+    /// over time read them, faults aim at its roles, the lab shows them.
+    const OBSERVABLES: &'static [Observable] = &[];
+    /// The events this process may report with [`Ctx::report`].
+    const REPORTS: &'static [ReportDoc] = &[];
+
+    /// The value of observable `index` (into [`Process::OBSERVABLES`]) on
+    /// this node, or `None` when the node has none (a client). Called only
+    /// when a check or a role-aimed fault asks, so it may take a moment.
+    fn observe(&self, index: usize) -> Option<u64> {
+        let _ = index;
+        None
+    }
 }
 
 /// One thing a handler asked for; applied by the kernel in order.
@@ -113,6 +128,7 @@ pub(crate) enum Effect<P: Process> {
     Invoke(OpId, Box<OpInput<P>>),
     Complete(OpId, Box<Outcome<OpOutput<P>>>),
     Note(String),
+    Report(&'static str),
 }
 
 /// The handler's window on the world.
@@ -233,6 +249,15 @@ impl<P: Process> Ctx<'_, P> {
     #[inline]
     pub fn tracing(&self) -> bool {
         self.tracing
+    }
+
+    /// Reports that an event of one of the kinds in [`Process::REPORTS`]
+    /// happened on this node (a leader was elected, a snapshot installed).
+    /// Coverage requirements count these; they are not part of the
+    /// fingerprint. Reporting a kind that is not declared is a bug in the
+    /// algorithm, and the kernel stops on it.
+    pub fn report(&mut self, event: &'static str) {
+        self.effects.push_back(Effect::Report(event));
     }
 
     /// Annotates the trace (notes are not part of the fingerprint).
