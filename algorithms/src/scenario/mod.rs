@@ -80,6 +80,24 @@ pub struct Checks {
     /// The liveness bound: after the last fault, every client operation
     /// invoked completes within it, and at least one completes ok.
     pub liveness: Option<Duration>,
+    /// The linearizability search's step budget.
+    pub linearizability_steps: u64,
+    /// Checks over time and coverage requirements (`[[checks.during]]`,
+    /// `[[checks.happens]]`), in file order.
+    pub over_time: Vec<faultline_sim::TimeCheck>,
+}
+
+impl Checks {
+    /// The outcome names the checks over time can give a run.
+    pub fn over_time_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for c in &self.over_time {
+            if !names.contains(&c.name.as_str()) {
+                names.push(&c.name);
+            }
+        }
+        names
+    }
 }
 
 /// A validated scenario.
@@ -215,7 +233,12 @@ impl Scenario {
     /// through the algorithm's registry entry.
     pub fn build_with(&self, config: WorldConfig) -> Result<Box<dyn SimHandle>, ScenarioError> {
         self.algorithm
-            .build(&self.text, config, self.checks.invariants.as_deref())
+            .build_checked(
+                &self.text,
+                config,
+                self.checks.invariants.as_deref(),
+                &self.checks.over_time,
+            )
             .map_err(|e| ScenarioError::from_toml(&self.file, &self.text, e.span, &e.message))
     }
 
@@ -248,5 +271,7 @@ pub fn scenario_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+#[cfg(test)]
+mod over_time_tests;
 #[cfg(test)]
 mod tests;

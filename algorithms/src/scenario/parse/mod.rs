@@ -16,8 +16,9 @@ use super::{
 };
 use crate::algorithm::AlgorithmInfo;
 use crate::family::families;
-use crate::limits::{KERNEL_CHECKS, MAX_EXPECTED_OPERATIONS, MAX_NODES};
+use crate::limits::{KERNEL_CHECKS, MAX_EXPECTED_OPERATIONS, MAX_LINEARIZABILITY_STEPS, MAX_NODES};
 use crate::registry::{algorithms, find};
+use crate::scenario::outcome::LINEARIZABILITY_STEPS;
 use faultline_sim::clock::MAX_DRIFT_PPM;
 use faultline_sim::network::check_probability;
 use faultline_sim::time::format_duration;
@@ -30,6 +31,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 mod faults;
+mod over_time;
 mod setup;
 
 use faults::{Nodes, fault, nemesis};
@@ -98,7 +100,17 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     if let Some(c) = &raw.clients {
         expected_operations(&cx, c.get_ref(), clients, &workload, duration)?;
     }
-    let nodes = Nodes { servers, clients };
+    let roles: Vec<&'static str> = info
+        .observables
+        .iter()
+        .filter(|o| o.kind == faultline_sim::ObservableKind::Role)
+        .map(|o| o.name)
+        .collect();
+    let nodes = Nodes {
+        servers,
+        clients,
+        roles,
+    };
 
     let mut faults = Vec::with_capacity(raw.faults.len());
     for f in &raw.faults {
@@ -110,10 +122,21 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         None => None,
     };
 
-    let checks = checks(&cx, &raw, &info, clients, &faults, nemesis.as_ref(), end)?;
+    let schedule = over_time::Schedule {
+        end,
+        faults: &faults,
+        nemesis: nemesis.as_ref(),
+    };
+    let checks = checks(&cx, &raw, &info, &nodes, &schedule)?;
     let expect = expectation(&cx, &raw, &info, &checks)?;
     let replay = match &raw.replay {
-        Some(r) => Some(ReplayInfo::from_raw(cx.file, text, r, &info)?),
+        Some(r) => Some(ReplayInfo::from_raw(
+            cx.file,
+            text,
+            r,
+            &info,
+            &checks.over_time_names(),
+        )?),
         None => None,
     };
     if replay.is_some() && nemesis.is_some() {
@@ -213,22 +236,27 @@ fn expected_operations(
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn checks(
     cx: &Ctx<'_>,
     raw: &RawScenario,
     info: &AlgorithmInfo,
-    clients: u32,
-    faults: &[ScheduledFault],
-    nemesis: Option<&NemesisConfig>,
-    end: SimTime,
+    nodes: &Nodes,
+    schedule: &over_time::Schedule<'_>,
 ) -> Result<Checks, ScenarioError> {
+    let (clients, faults, nemesis, end) = (
+        nodes.clients,
+        schedule.faults,
+        schedule.nemesis,
+        schedule.end,
+    );
     let Some(c) = &raw.checks else {
         return Ok(Checks {
             invariants: None,
             stride: 1,
             linearizability: false,
             liveness: None,
+            linearizability_steps: LINEARIZABILITY_STEPS,
+            over_time: Vec::new(),
         });
     };
     let invariants = match &c.invariants {
@@ -302,11 +330,67 @@ fn checks(
         }
         None => None,
     };
+    let linearizability_steps = match &c.linearizability_steps {
+        Some(s) if !linearizability => {
+            return Err(cx.err(
+                s.span(),
+                "a search budget without the search; expected `linearizability = true` beside it",
+            ));
+        }
+        Some(s) if *s.get_ref() == 0 || *s.get_ref() > MAX_LINEARIZABILITY_STEPS => {
+            return Err(cx.err(
+                s.span(),
+                format!(
+                    "found {} search steps; expected 1 to {MAX_LINEARIZABILITY_STEPS} (a step is a few microseconds: the bound keeps one run's check within minutes)",
+                    s.get_ref()
+                ),
+            ));
+        }
+        Some(s) => *s.get_ref(),
+        None => LINEARIZABILITY_STEPS,
+    };
+    let mut over_time: Vec<faultline_sim::TimeCheck> = Vec::new();
+    for d in &c.during {
+        let check = over_time::during(cx, d, info, nodes, schedule)?;
+        let taken = check.name == over_time::DID_NOT_EXERCISE
+            || over_time.iter().any(|c| c.name == check.name);
+        if taken {
+            let span = d.get_ref().name.span();
+            return Err(cx.err(
+                span,
+                format!("another check is already named `{}`; expected a name of its own (it becomes the run's outcome)", check.name),
+            ));
+        }
+        over_time.push(check);
+    }
+    for h in &c.happens {
+        let check = over_time::happens(cx, h, info, schedule)?;
+        let clash = over_time.iter().any(|c| {
+            c.name == check.name
+                && matches!(
+                    c.requirement,
+                    faultline_sim::monitor::Requirement::Holds { .. }
+                )
+        });
+        if clash {
+            let span = h.get_ref().name.as_ref().map_or(h.span(), |n| n.span());
+            return Err(cx.err(
+                span,
+                format!(
+                    "a [[checks.during]] is already named `{}`; expected a name of its own",
+                    check.name
+                ),
+            ));
+        }
+        over_time.push(check);
+    }
     Ok(Checks {
         invariants,
         stride: c.stride.unwrap_or(1),
         linearizability,
         liveness,
+        linearizability_steps,
+        over_time,
     })
 }
 
@@ -329,6 +413,7 @@ fn expectation(
         None => known_invariant,
     };
     let ok = checked
+        || checks.over_time_names().contains(&name)
         || KERNEL_INVARIANTS.contains(&name)
         || (name == "linearizability" && checks.linearizability)
         || (name == "liveness" && checks.liveness.is_some());
@@ -345,6 +430,7 @@ fn expectation(
         let mut names: Vec<&str> = vec!["pass"];
         names.extend(info.invariants.iter().map(|i| i.name.as_str()));
         names.extend(["linearizability", "liveness"]);
+        names.extend(checks.over_time_names());
         format!(
             "unknown outcome `{name}`; expected one of: {}",
             names.join(", ")
