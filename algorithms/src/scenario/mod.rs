@@ -55,6 +55,14 @@ pub enum Expectation {
     Pass,
     /// This check fails: an invariant's name, `linearizability` or `liveness`.
     Failure(String),
+    /// Over a sweep, this check fails on at least a share of the seeds
+    /// (`faultline check` judges the share); each run passes or fails it.
+    Share {
+        /// The check's name.
+        outcome: String,
+        /// The least share of seeds, in hundredths of a percent (5000 is 50%).
+        at_least_basis_points: u32,
+    },
 }
 
 impl Expectation {
@@ -62,8 +70,47 @@ impl Expectation {
     pub fn name(&self) -> &str {
         match self {
             Expectation::Pass => "pass",
-            Expectation::Failure(name) => name,
+            Expectation::Failure(name) | Expectation::Share { outcome: name, .. } => name,
         }
+    }
+
+    /// The expectation in words: `pass`, `convergence`, or
+    /// `linearizability on at least 50% of seeds`.
+    pub fn describe(&self) -> String {
+        match self {
+            Expectation::Share {
+                outcome,
+                at_least_basis_points,
+            } => format!(
+                "{outcome} on at least {} of seeds",
+                format_percent(*at_least_basis_points)
+            ),
+            other => other.name().to_string(),
+        }
+    }
+
+    /// Whether `matched` of `run` seeds ending in the named outcome meet a
+    /// share expectation (always true for the others, judged per seed).
+    pub fn share_met(&self, matched: u64, run: u64) -> bool {
+        match self {
+            Expectation::Share {
+                at_least_basis_points,
+                ..
+            } => {
+                u128::from(matched) * 10_000 >= u128::from(run) * u128::from(*at_least_basis_points)
+            }
+            _ => true,
+        }
+    }
+}
+
+/// `5000` as `50%`, `1250` as `12.5%`.
+pub fn format_percent(basis_points: u32) -> String {
+    let whole = basis_points / 100;
+    match basis_points % 100 {
+        0 => format!("{whole}%"),
+        frac if frac % 10 == 0 => format!("{whole}.{}%", frac / 10),
+        frac => format!("{whole}.{frac:02}%"),
     }
 }
 

@@ -107,6 +107,9 @@ impl RunReport {
         match (expect, &self.failure) {
             (Expectation::Pass, None) => self.complete,
             (Expectation::Failure(name), Some(f)) => *name == f.check,
+            // A share is judged over a sweep; each run may pass or fail it.
+            (Expectation::Share { .. }, None) => self.complete,
+            (Expectation::Share { outcome, .. }, Some(f)) => *outcome == f.check,
             _ => false,
         }
     }

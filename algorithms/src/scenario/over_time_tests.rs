@@ -359,3 +359,37 @@ fn malformed_role_faults_are_located() {
         "bad.toml:7:8: error: found \"leader\"; expected a node id like 2 or \"n2\", or a role (this algorithm publishes no roles)"
     );
 }
+
+#[test]
+fn a_share_expectation_accepts_either_outcome_per_run_and_judges_the_sweep() {
+    let text = shipped("raft/pre-vote.toml");
+    let probe = with(&text, "pre_vote = true", "pre_vote = false");
+    let probe = with(
+        &probe,
+        "expect = \"pass\"",
+        "expect = { outcome = \"term_stable\", at_least = \"75%\" }",
+    );
+    let scenario = Scenario::parse("probe.toml", &probe).unwrap();
+    let mut hits = 0;
+    for seed in 1..9 {
+        let report = scenario.run_seed(seed).unwrap();
+        assert!(
+            report.matches(&scenario.expect),
+            "seed {seed}: {}",
+            report.outcome()
+        );
+        hits += u64::from(report.outcome() == "term_stable");
+    }
+    assert!(scenario.expect.share_met(hits, 8), "{hits} of 8");
+    assert!(!scenario.expect.share_met(5, 8));
+    assert_eq!(
+        scenario.expect.describe(),
+        "term_stable on at least 75% of seeds"
+    );
+    let bad = with(&probe, "\"75%\"", "\"75\"");
+    assert!(
+        parse_error(&bad).contains("expected a share of seeds like \"50%\""),
+        "{}",
+        parse_error(&bad)
+    );
+}

@@ -29,7 +29,7 @@ pub(crate) struct RawScenario {
     #[serde(default)]
     pub seed: Option<Spanned<Seed>>,
     #[serde(default)]
-    pub expect: Option<Spanned<String>>,
+    pub expect: Option<Spanned<RawExpect>>,
     /// Read by the algorithm itself from the document text; here only its
     /// being a table is checked.
     #[serde(default)]
@@ -207,6 +207,43 @@ pub(crate) struct RawChecks {
     pub during: Vec<Spanned<RawDuring>>,
     #[serde(default)]
     pub happens: Vec<Spanned<RawHappens>>,
+}
+
+/// `expect = "pass"`, or `expect = { outcome = "linearizability",
+/// at_least = "50%" }` for a sweep.
+#[derive(Debug)]
+pub(crate) enum RawExpect {
+    Outcome(String),
+    Share(RawShare),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawShare {
+    pub outcome: Spanned<String>,
+    pub at_least: Spanned<String>,
+}
+
+impl<'de> Deserialize<'de> for RawExpect {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawExpect;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "an outcome like \"pass\", or a table like { outcome = \"linearizability\", at_least = \"50%\" }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawExpect, E> {
+                Ok(RawExpect::Outcome(v.to_string()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawExpect, A::Error> {
+                RawShare::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawExpect::Share)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One `[[checks.during]]` entry: a window and a predicate over an

@@ -8,7 +8,8 @@
 
 use super::nemesis::{NemesisConfig, NemesisKind};
 use super::raw::{
-    NodeOrList, NodeRef, RawClients, RawFault, RawLatency, RawNemesis, RawNetwork, RawScenario,
+    NodeOrList, NodeRef, RawClients, RawExpect, RawFault, RawLatency, RawNemesis, RawNetwork,
+    RawScenario,
 };
 use super::replay::ReplayInfo;
 use super::{
@@ -403,7 +404,64 @@ fn expectation(
     let Some(e) = &raw.expect else {
         return Ok(Expectation::Pass);
     };
-    let name = e.get_ref().as_str();
+    match e.get_ref() {
+        RawExpect::Outcome(name) => expected_outcome(cx, e.span(), name, info, checks),
+        RawExpect::Share(share) => {
+            let name = share.outcome.get_ref();
+            if name == "pass" {
+                return Err(cx.err(
+                    share.outcome.span(),
+                    "a share names a check that fails on some seeds; expected a check's name, not \"pass\"",
+                ));
+            }
+            let Expectation::Failure(outcome) =
+                expected_outcome(cx, share.outcome.span(), name, info, checks)?
+            else {
+                unreachable!("a name other than pass is a failure");
+            };
+            let at_least_basis_points = parse_percent(share.at_least.get_ref()).ok_or_else(|| {
+                cx.err(
+                    share.at_least.span(),
+                    format!(
+                        "found {:?}; expected a share of seeds like \"50%\" or \"12.5%\", above 0% and at most 100%",
+                        share.at_least.get_ref()
+                    ),
+                )
+            })?;
+            Ok(Expectation::Share {
+                outcome,
+                at_least_basis_points,
+            })
+        }
+    }
+}
+
+/// `"50%"` as 5000 hundredths of a percent; at most two decimals, above 0
+/// and at most 100.
+fn parse_percent(text: &str) -> Option<u32> {
+    let number = text.strip_suffix('%')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (whole, frac) = match number.split_once('.') {
+        Some((whole, frac)) if digits(frac) => (whole, frac),
+        Some(_) => return None,
+        None => (number, ""),
+    };
+    if !digits(whole) || frac.len() > 2 || whole.len() > 3 {
+        return None;
+    }
+    let whole: u32 = whole.parse().ok()?;
+    let frac: u32 = format!("{frac:0<2}").parse().ok()?;
+    let points = whole * 100 + frac;
+    (points > 0 && points <= 10_000).then_some(points)
+}
+
+fn expected_outcome(
+    cx: &Ctx<'_>,
+    span: Range<usize>,
+    name: &str,
+    info: &AlgorithmInfo,
+    checks: &Checks,
+) -> Result<Expectation, ScenarioError> {
     if name == "pass" {
         return Ok(Expectation::Pass);
     }
@@ -436,5 +494,23 @@ fn expectation(
             names.join(", ")
         )
     };
-    Err(cx.err(e.span(), why))
+    Err(cx.err(span, why))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_percent;
+
+    #[test]
+    fn percents_read_to_hundredths() {
+        assert_eq!(parse_percent("50%"), Some(5000));
+        assert_eq!(parse_percent("12.5%"), Some(1250));
+        assert_eq!(parse_percent("0.25%"), Some(25));
+        assert_eq!(parse_percent("100%"), Some(10_000));
+        for bad in [
+            "0%", "101%", "50", "-5%", "5.%", "1.234%", "%", "1e2%", " 5%",
+        ] {
+            assert_eq!(parse_percent(bad), None, "{bad}");
+        }
+    }
 }
