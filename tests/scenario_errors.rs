@@ -301,7 +301,7 @@ at = "1s"
 kind = "isolate"
 node = "x2"
 "#,
-        "6:8: error: found \"x2\", expected a node id like 2 or \"n2\"",
+        "6:8: error: found \"x2\"; expected a node id like 2 or \"n2\", or a role (this algorithm publishes no roles)",
     ),
     (
         "fault_after_end",
@@ -332,7 +332,7 @@ algorithm = "gossip"
 at = "1s"
 kind = "meteor"
 "#,
-        "5:8: error: unknown fault kind `meteor`; expected one of: partition, partition_one_way, isolate, heal, crash, restart, clock_offset, clock_drift, clock_step, link, drop_message",
+        "5:8: error: unknown fault kind `meteor`; expected one of: partition, partition_one_way, isolate, heal, reconnect, crash, restart, clock_offset, clock_drift, clock_step, link, drop_message",
     ),
     (
         "field_of_other_fault_kind",
@@ -852,7 +852,7 @@ algorithm = "raft"
 kinds = ["crash", "partition"]
 overlap = true
 "#,
-        "4:20: error: `partition` cannot overlap other faults (its undo would undo theirs); with overlap = true expected kinds that aim at one server: isolate, crash, clock_offset, clock_drift, clock_step",
+        "4:19: error: `partition` cannot overlap other faults (its undo would undo theirs); with overlap = true expected kinds that aim at one server: isolate, crash, clock_offset, clock_drift, clock_step",
     ),
     (
         "share_without_a_percent",
@@ -860,7 +860,7 @@ overlap = true
 algorithm = "raft"
 expect = { outcome = "election_safety", at_least = "half" }
 "#,
-        "3:51: error: found \"half\"; expected a share of seeds like \"50%\" or \"12.5%\", above 0% and at most 100%",
+        "3:52: error: found \"half\"; expected a share of seeds like \"50%\" or \"12.5%\", above 0% and at most 100%",
     ),
 ];
 
