@@ -90,7 +90,8 @@ pub enum Fault {
     /// A fault aimed at whichever server holds a role when it applies
     /// (`crash` of `"leader"`): `action` names a placeholder node, replaced
     /// by the holder of `role` ([`crate::observe`]) at that moment. With
-    /// no holder, the fault changes nothing.
+    /// no holder, the fault changes nothing. The kernel's own role
+    /// [`CRASHED`] (the down server with the lowest id) aims a `restart`.
     Aimed {
         /// The role, an observable of kind role (`"leader"`).
         role: String,
@@ -142,14 +143,15 @@ impl Fault {
         }
     }
 
-    /// This fault aimed at `node` instead (for the node-taking kinds a role
-    /// can aim: isolate, reconnect, crash and the clock faults).
+    /// This fault aimed at `node` instead (for the kinds that take one
+    /// node: isolate, reconnect, crash, restart and the clock faults).
     pub fn with_node(&self, node: NodeId) -> Option<Fault> {
         let mut f = self.clone();
         match &mut f {
             Fault::Isolate { node: n }
             | Fault::Reconnect { node: n }
             | Fault::Crash { node: n }
+            | Fault::Restart { node: n }
             | Fault::ClockOffset { node: n, .. }
             | Fault::ClockDrift { node: n, .. }
             | Fault::ClockStep { node: n, .. } => *n = node,
@@ -209,12 +211,17 @@ impl fmt::Display for Fault {
                 chosen,
                 action,
             } => match chosen.and_then(|n| action.with_node(n)) {
+                Some(concrete) if role == CRASHED => write!(f, "{concrete} (the crashed server)"),
                 Some(concrete) => write!(f, "{concrete} (the {role})"),
                 None => write!(f, "{} aimed at the {role}", action.kind_name()),
             },
         }
     }
 }
+
+/// The role a `restart` can aim at: the crashed server with the lowest id
+/// when it applies (a crashed server holds no role of its algorithm).
+pub const CRASHED: &str = "crashed";
 
 /// A fault at a moment of a run.
 ///

@@ -4,7 +4,7 @@
 
 use super::replay::replay_text;
 use super::*;
-use faultline_sim::Fault;
+use faultline_sim::{Fault, NodeId};
 
 fn shipped(path: &str) -> String {
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -71,7 +71,7 @@ fn term_stable_catches_a_returning_server_without_pre_vote() {
     let report = run(&broken);
     assert_eq!(report.outcome(), "term_stable");
     let reason = &report.failure.unwrap().reason;
-    assert!(reason.starts_with("term: n4 changed from"), "{reason}");
+    assert!(reason.starts_with("term: n0 changed from"), "{reason}");
 }
 
 #[test]
@@ -137,19 +137,19 @@ fn minority_checks_fail_when_aimed_at_the_majority() {
 
 #[test]
 fn a_crash_aimed_at_the_leader_hits_the_leader_and_replays_exactly() {
-    let text = shipped("raft/leader-crash.toml");
-    let aimed = with(
-        &text,
-        "kind = \"crash\"\nnode = 3",
-        "kind = \"crash\"\nnode = \"leader\"",
-    );
-    let by_id = run(&text);
+    let aimed = shipped("raft/leader-crash.toml");
+    let by_id = with(&aimed, "node = \"leader\"", "node = 3");
+    let by_id = with(&by_id, "node = \"crashed\"", "node = 3");
+    let by_id = run(&by_id);
     let by_role = run(&aimed);
     // With seed 1, n3 leads at 2s: the same run.
     assert_eq!(by_role.outcome(), "pass", "{:?}", by_role.failure);
     assert_eq!(by_role.fingerprint, by_id.fingerprint);
-    let crash = &by_role.faults[0];
-    assert_eq!(crash.fault.to_string(), "crash n3 (the leader)");
+    assert_eq!(by_role.faults[0].fault.to_string(), "crash n3 (the leader)");
+    assert_eq!(
+        by_role.faults[1].fault.to_string(),
+        "restart n3 (the crashed server)"
+    );
     // The replay file names the server, and replays to the same run.
     let scenario = Scenario::parse("aimed.toml", &aimed).unwrap();
     let replay = replay_text(&scenario, &by_role).unwrap();
@@ -162,10 +162,25 @@ fn a_crash_aimed_at_the_leader_hits_the_leader_and_replays_exactly() {
     // On other seeds another server may lead; the crash follows it.
     for seed in 2..6 {
         let report = scenario.run_seed(seed).unwrap();
-        let Fault::Aimed { chosen, .. } = &report.faults[0].fault else {
-            panic!("an aimed fault stays aimed in the schedule");
-        };
-        assert!(chosen.is_some(), "seed {seed}: a leader at 2s");
+        assert_eq!(
+            report.outcome(),
+            "pass",
+            "seed {seed}: {:?}",
+            report.failure
+        );
+        let chosen: Vec<Option<NodeId>> = report
+            .faults
+            .iter()
+            .map(|f| match &f.fault {
+                Fault::Aimed { chosen, .. } => *chosen,
+                other => panic!("an aimed fault stays aimed in the schedule: {other}"),
+            })
+            .collect();
+        assert!(chosen[0].is_some(), "seed {seed}: a leader at 2s");
+        assert_eq!(
+            chosen[0], chosen[1],
+            "seed {seed}: the crashed leader restarts"
+        );
     }
 }
 
@@ -346,7 +361,11 @@ fn malformed_role_faults_are_located() {
         ),
         (
             "kind = \"restart\"\nnode = \"leader\"\n",
-            "bad.toml:7:8: error: found the role \"leader\"; a `restart` needs a node id (a crashed server holds no role)",
+            "bad.toml:7:8: error: found the role \"leader\"; a `restart` takes a node id, or \"crashed\" for the crashed server with the lowest id (a crashed server holds no role)",
+        ),
+        (
+            "kind = \"isolate\"\nnode = \"crashed\"\n",
+            "bad.toml:7:8: error: \"crashed\" names a down server, which only a `restart` can aim at; expected a node id or a role",
         ),
     ];
     for (fault, expected) in cases {

@@ -214,6 +214,11 @@ pub(crate) fn role_holder<P: Process>(
     servers: u32,
     role: &str,
 ) -> Option<NodeId> {
+    if role == crate::fault::CRASHED {
+        return (0..servers)
+            .map(NodeId)
+            .find(|id| slots[id.index()].process.is_none());
+    }
     let index = P::OBSERVABLES
         .iter()
         .position(|o| o.name == role && o.kind == crate::observe::ObservableKind::Role)?;
@@ -237,9 +242,17 @@ pub fn validate_aimed<P: Process>(fault: &Fault) -> Result<(), ConfigError> {
     let Fault::Aimed { role, action, .. } = fault else {
         return Ok(());
     };
-    let is_role = P::OBSERVABLES
-        .iter()
-        .any(|o| o.name == role && o.kind == crate::observe::ObservableKind::Role);
+    let restart = matches!(**action, Fault::Restart { .. });
+    if restart != (role == crate::fault::CRASHED) {
+        return Err(ConfigError::Invalid(format!(
+            "fault `{fault}`: a restart aims at `{}` and only a restart does",
+            crate::fault::CRASHED
+        )));
+    }
+    let is_role = restart
+        || P::OBSERVABLES
+            .iter()
+            .any(|o| o.name == role && o.kind == crate::observe::ObservableKind::Role);
     if !is_role {
         return Err(ConfigError::Invalid(format!(
             "fault `{fault}` aims at `{role}`, which is not a role this algorithm publishes"

@@ -5,6 +5,7 @@ use super::setup::{latency, probability};
 use super::*;
 use crate::limits::{MAX_CLOCK_JUMP_NANOS, MAX_NEMESIS_FAULTS};
 use crate::scenario::raw::{SignedDur, Target};
+use faultline_sim::fault::CRASHED;
 use faultline_sim::time::format_nanos;
 
 pub(super) struct Nodes {
@@ -149,9 +150,17 @@ pub(super) fn fault(
         let n = r.node.as_ref().ok_or_else(|| missing("node"))?;
         match n.get_ref() {
             Target::Node(id) => nodes.check(cx, *id, n.span()),
+            Target::Role(role) if kind == "restart" && role == CRASHED => {
+                aimed_at = Some(role.clone());
+                Ok(NodeId(0))
+            }
             Target::Role(role) if kind == "restart" => Err(cx.err(
                 n.span(),
-                format!("found the role {role:?}; a `restart` needs a node id (a crashed server holds no role)"),
+                format!("found the role {role:?}; a `restart` takes a node id, or \"{CRASHED}\" for the crashed server with the lowest id (a crashed server holds no role)"),
+            )),
+            Target::Role(role) if role == CRASHED => Err(cx.err(
+                n.span(),
+                format!("\"{CRASHED}\" names a down server, which only a `restart` can aim at; expected a node id or a role"),
             )),
             Target::Role(role) if nodes.roles.contains(&role.as_str()) => {
                 aimed_at = Some(role.clone());
