@@ -397,7 +397,7 @@ algorithm = "gossip"
 [nemesis]
 kinds = ["partition", "meteor"]
 "#,
-        "4:23: error: unknown nemesis fault kind `meteor`; expected one of: partition, partition_one_way, isolate, crash, clock_offset, clock_drift, clock_step, lossy_links",
+        "4:23: error: unknown nemesis fault kind `meteor`; expected one of: partition, partition_one_way, isolate, crash, clock_offset, clock_drift, clock_step, lossy_links, crash_leader, isolate_leader",
     ),
     (
         "nemesis_stop_after_end",
@@ -852,7 +852,7 @@ algorithm = "raft"
 kinds = ["crash", "partition"]
 overlap = true
 "#,
-        "4:19: error: `partition` cannot overlap other faults (its undo would undo theirs); with overlap = true expected kinds that aim at one server: isolate, crash, clock_offset, clock_drift, clock_step",
+        "4:19: error: `partition` cannot overlap other faults (its undo would undo theirs, or could not tell its server from theirs); with overlap = true expected kinds that draw one server: isolate, crash, clock_offset, clock_drift, clock_step",
     ),
     (
         "share_without_a_percent",

@@ -16,6 +16,7 @@
 //! and steps are whole milliseconds (when their bounds allow), so generated
 //! schedules read well in summaries and replay files.
 
+use faultline_sim::fault::CRASHED;
 use faultline_sim::{
     Fault, FaultSchedule, LinkChange, LinkConfig, NodeId, ScheduledFault, SimRng, SimTime,
 };
@@ -45,11 +46,17 @@ pub enum NemesisKind {
     /// Make every link lose messages with probability `loss`; undone by
     /// restoring the scenario's `[network]` loss.
     LossyLinks,
+    /// Crash whichever server leads when the fault applies (the
+    /// algorithm's `leader` role); undone by restarting the crashed server.
+    CrashLeader,
+    /// Cut off whichever server leads when the fault applies; undone by
+    /// `heal`.
+    IsolateLeader,
 }
 
 impl NemesisKind {
     /// Every kind, in the order documentation lists them.
-    pub const ALL: [NemesisKind; 8] = [
+    pub const ALL: [NemesisKind; 10] = [
         NemesisKind::Partition,
         NemesisKind::PartitionOneWay,
         NemesisKind::Isolate,
@@ -58,6 +65,8 @@ impl NemesisKind {
         NemesisKind::ClockDrift,
         NemesisKind::ClockStep,
         NemesisKind::LossyLinks,
+        NemesisKind::CrashLeader,
+        NemesisKind::IsolateLeader,
     ];
 
     /// The name used in scenario files.
@@ -71,7 +80,14 @@ impl NemesisKind {
             NemesisKind::ClockDrift => "clock_drift",
             NemesisKind::ClockStep => "clock_step",
             NemesisKind::LossyLinks => "lossy_links",
+            NemesisKind::CrashLeader => "crash_leader",
+            NemesisKind::IsolateLeader => "isolate_leader",
         }
+    }
+
+    /// Whether the kind aims at the algorithm's `leader` role.
+    pub fn aims_at_leader(self) -> bool {
+        matches!(self, NemesisKind::CrashLeader | NemesisKind::IsolateLeader)
     }
 
     /// The kind called `name`.
@@ -83,7 +99,10 @@ impl NemesisKind {
     pub fn needs_two_servers(self) -> bool {
         matches!(
             self,
-            NemesisKind::Partition | NemesisKind::PartitionOneWay | NemesisKind::Isolate
+            NemesisKind::Partition
+                | NemesisKind::PartitionOneWay
+                | NemesisKind::Isolate
+                | NemesisKind::IsolateLeader
         )
     }
 }
@@ -382,6 +401,16 @@ impl NemesisConfig {
                 (fault, Some(Fault::Heal))
             }
             NemesisKind::Isolate => (Fault::Isolate { node: server(rng) }, Some(Fault::Heal)),
+            // Resolved when they apply; they draw nothing, so adding them to
+            // `kinds` shifts no other kind's draws.
+            NemesisKind::CrashLeader => (
+                aimed(LEADER, Fault::Crash { node: NodeId(0) }),
+                Some(aimed(CRASHED, Fault::Restart { node: NodeId(0) })),
+            ),
+            NemesisKind::IsolateLeader => (
+                aimed(LEADER, Fault::Isolate { node: NodeId(0) }),
+                Some(Fault::Heal),
+            ),
             NemesisKind::Crash => {
                 let node = server(rng);
                 (Fault::Crash { node }, Some(Fault::Restart { node }))
@@ -433,6 +462,17 @@ impl NemesisConfig {
                 )
             }
         }
+    }
+}
+
+/// The role the leader-aimed kinds name.
+pub const LEADER: &str = "leader";
+
+fn aimed(role: &str, action: Fault) -> Fault {
+    Fault::Aimed {
+        role: role.to_string(),
+        chosen: None,
+        action: Box::new(action),
     }
 }
 

@@ -412,3 +412,69 @@ fn a_share_expectation_accepts_either_outcome_per_run_and_judges_the_sweep() {
         parse_error(&bad)
     );
 }
+
+#[test]
+fn the_nemesis_can_aim_at_the_leader() {
+    let text = r#"
+name = "x"
+algorithm = "raft"
+servers = 5
+duration = "10s"
+
+[clients]
+count = 2
+rate = "20/s"
+
+[nemesis]
+kinds = ["crash_leader", "isolate_leader"]
+start = "1s"
+stop = "8s"
+interval = "800ms"
+min_duration = "300ms"
+max_duration = "800ms"
+
+[checks]
+linearizability = true
+liveness = "1s"
+
+[[checks.happens]]
+event = "leader_elected"
+from = "crash"
+for = "1s"
+"#;
+    let scenario = Scenario::parse("x.toml", text).unwrap();
+    for seed in 0..5 {
+        let report = scenario.run_seed(seed).unwrap();
+        assert_eq!(
+            report.outcome(),
+            "pass",
+            "seed {seed}: {:?}",
+            report.failure
+        );
+        let mut crashed = None;
+        for f in &report.faults {
+            match &f.fault {
+                Fault::Aimed {
+                    role,
+                    chosen,
+                    action,
+                } if role == "leader" => {
+                    assert!(chosen.is_some(), "seed {seed}: a leader at {}", f.at);
+                    if matches!(**action, Fault::Crash { .. }) {
+                        crashed = *chosen;
+                    }
+                }
+                Fault::Aimed { chosen, .. } => {
+                    assert_eq!(*chosen, crashed, "seed {seed}: the crashed leader restarts");
+                }
+                Fault::Heal => {}
+                other => panic!("unexpected {other}"),
+            }
+        }
+    }
+    let gossip = "name = \"x\"\nalgorithm = \"gossip\"\n[nemesis]\nkinds = [\"crash_leader\"]\n";
+    assert_eq!(
+        parse_error(gossip),
+        "bad.toml:4:10: error: nemesis kind `crash_leader` aims at the leader, but this algorithm publishes no `leader` role; expected a kind that draws its server"
+    );
+}

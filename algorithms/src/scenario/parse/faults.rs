@@ -321,9 +321,10 @@ fn clock_jump(cx: &Ctx<'_>, name: &str, v: &Spanned<SignedDur>) -> Result<i64, S
 pub(super) fn nemesis(
     cx: &Ctx<'_>,
     n: &Spanned<RawNemesis>,
-    servers: u32,
+    nodes: &Nodes,
     end: SimTime,
 ) -> Result<NemesisConfig, ScenarioError> {
+    let servers = nodes.servers;
     let r = n.get_ref();
     let d = NemesisConfig::default();
     let mut kinds = Vec::new();
@@ -343,6 +344,15 @@ pub(super) fn nemesis(
                 k.span(),
                 format!(
                     "nemesis kind `{}` needs at least 2 servers, found {servers}",
+                    kind.name()
+                ),
+            ));
+        }
+        if kind.aims_at_leader() && !nodes.roles.contains(&crate::scenario::nemesis::LEADER) {
+            return Err(cx.err(
+                k.span(),
+                format!(
+                    "nemesis kind `{}` aims at the leader, but this algorithm publishes no `leader` role; expected a kind that draws its server",
                     kind.name()
                 ),
             ));
@@ -459,6 +469,8 @@ pub(super) fn nemesis(
             NemesisKind::Partition,
             NemesisKind::PartitionOneWay,
             NemesisKind::LossyLinks,
+            NemesisKind::CrashLeader,
+            NemesisKind::IsolateLeader,
         ];
         if let Some(k) = r
             .kinds
@@ -469,7 +481,7 @@ pub(super) fn nemesis(
             return Err(cx.err(
                 k.span(),
                 format!(
-                    "`{}` cannot overlap other faults (its undo would undo theirs); with overlap = true expected kinds that aim at one server: isolate, crash, clock_offset, clock_drift, clock_step",
+                    "`{}` cannot overlap other faults (its undo would undo theirs, or could not tell its server from theirs); with overlap = true expected kinds that draw one server: isolate, crash, clock_offset, clock_drift, clock_step",
                     k.get_ref()
                 ),
             ));

@@ -119,7 +119,7 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     }
 
     let nemesis = match &raw.nemesis {
-        Some(n) => Some(nemesis(&cx, n, servers, end)?),
+        Some(n) => Some(nemesis(&cx, n, &nodes, end)?),
         None => None,
     };
 

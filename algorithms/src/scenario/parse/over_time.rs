@@ -49,6 +49,8 @@ fn nemesis_fault_kinds(kind: NemesisKind) -> &'static [&'static str] {
         NemesisKind::ClockDrift => &["clock_drift"],
         NemesisKind::ClockStep => &["clock_step"],
         NemesisKind::LossyLinks => &["link"],
+        NemesisKind::CrashLeader => &["crash", "restart"],
+        NemesisKind::IsolateLeader => &["isolate", "heal"],
     }
 }
 
