@@ -478,3 +478,32 @@ for = "1s"
         "bad.toml:4:10: error: nemesis kind `crash_leader` aims at the leader, but this algorithm publishes no `leader` role; expected a kind that draws its server"
     );
 }
+
+#[test]
+fn a_failing_check_over_time_shrinks_and_replays() {
+    // Without pre-vote the isolated follower's term moves: the sweep's
+    // shrinker drops the heal that a window is anchored on, and the
+    // shrunk file must still load and fail the same way.
+    let text = shipped("raft/pre-vote.toml");
+    let broken = with(&text, "pre_vote = true", "pre_vote = false");
+    let broken = with(
+        &broken,
+        "[[checks.during]]\nname = \"term_stable\"",
+        "[[checks.during]]\nname = \"leader_after_heal\"\nfrom = \"heal\"\nobserve = \"leader\"\ncount = 1\nwithin = \"1s\"\n\n[[checks.during]]\nname = \"term_stable\"",
+    );
+    let scenario = Scenario::parse("broken.toml", &broken).unwrap();
+    let failing = scenario.run_seed(1).unwrap();
+    assert_eq!(failing.outcome(), "term_stable");
+    let m = scenario.minimize(&failing, 100).expect("it shrinks");
+    assert_eq!(m.report.outcome(), "term_stable");
+    assert!(
+        m.report.faults.iter().all(|f| f.fault != Fault::Heal),
+        "the heal is not needed: {:?}",
+        m.report.faults
+    );
+    let replay = replay_text(&m.scenario, &m.report).unwrap();
+    let again = Scenario::parse("replay.toml", &replay).unwrap();
+    let report = again.run_seed(again.seed).unwrap();
+    assert_eq!(report.fingerprint, m.report.fingerprint);
+    assert_eq!(report.outcome(), "term_stable");
+}

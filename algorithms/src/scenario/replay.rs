@@ -140,12 +140,7 @@ pub fn replay_text(scenario: &Scenario, report: &RunReport) -> Result<String, St
     table.remove("faults");
     table.remove("replay");
     if !report.faults.is_empty() {
-        let faults = report
-            .faults
-            .iter()
-            .map(fault_value)
-            .collect::<Result<Vec<_>, _>>()?;
-        table.insert("faults".into(), toml::Value::Array(faults));
+        table.insert("faults".into(), faults_value(&report.faults)?);
     }
     let mut replay = toml::Table::new();
     let source = scenario
@@ -185,6 +180,15 @@ pub fn replay_text(scenario: &Scenario, report: &RunReport) -> Result<String, St
          # and the fingerprint and outcome it must reproduce. Reproduce with:\n\
          #   faultline replay <this file>\n\n{body}"
     ))
+}
+
+/// A fault schedule as the `[[faults]]` array of a scenario file.
+pub(crate) fn faults_value(faults: &[ScheduledFault]) -> Result<toml::Value, String> {
+    let entries = faults
+        .iter()
+        .map(fault_value)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(toml::Value::Array(entries))
 }
 
 /// One applied fault as a `[[faults]]` entry. A fault aimed at a role is
