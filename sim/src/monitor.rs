@@ -164,6 +164,8 @@ pub(crate) struct Monitor {
     opened_once: bool,
     /// The values after the previous event.
     last: Sample,
+    /// A buffer for the next sample.
+    spare: Sample,
 }
 
 /// What the kernel gives a monitor after an event.
@@ -175,6 +177,8 @@ pub(crate) struct Moment<'a, P: Process> {
     pub reports: &'a [Report],
     /// The index of the event just run.
     pub event: u64,
+    /// The one node the event may have changed, when known.
+    pub touched: Option<NodeId>,
     /// The kind of the fault this event applied, when it changed something.
     pub fault: Option<&'static str>,
 }
@@ -186,6 +190,7 @@ impl Monitor {
             open: Vec::new(),
             opened_once: false,
             last: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -195,34 +200,70 @@ impl Monitor {
     }
 
     fn sample<P: Process>(&self, m: &Moment<'_, P>) -> Sample {
+        let mut out = Vec::new();
+        self.sample_into(m, &mut out);
+        out
+    }
+
+    fn sample_into<P: Process>(&self, m: &Moment<'_, P>, out: &mut Sample) {
+        out.clear();
         let Requirement::Holds { source, nodes, .. } = &self.check.requirement else {
-            return Vec::new();
+            return;
         };
         match source {
-            Source::ClientOpsOk => vec![(None, m.stats.ops_ok)],
+            Source::ClientOpsOk => out.push((None, m.stats.ops_ok)),
             Source::Node(index) => {
                 let wanted = |id: NodeId| nodes.as_ref().is_none_or(|list| list.contains(&id));
-                (0..m.servers)
-                    .map(NodeId)
-                    .filter(|&id| wanted(id))
-                    .filter_map(|id| {
-                        let p = m.slots[id.index()].process.as_ref()?;
-                        p.observe(*index).map(|v| (Some(id), v))
-                    })
-                    .collect()
+                out.extend(
+                    (0..m.servers)
+                        .map(NodeId)
+                        .filter(|&id| wanted(id))
+                        .filter_map(|id| {
+                            let p = m.slots[id.index()].process.as_ref()?;
+                            p.observe(*index).map(|v| (Some(id), v))
+                        }),
+                );
             }
+        }
+    }
+
+    /// Whether the event just run may have changed what this check reads:
+    /// an event on a client changes no server (but may complete an
+    /// operation).
+    fn may_have_changed<P: Process>(&self, m: &Moment<'_, P>) -> bool {
+        match &self.check.requirement {
+            Requirement::Holds {
+                source: Source::Node(_),
+                ..
+            } => !m.touched.is_some_and(|n| n.0 >= m.servers),
+            Requirement::Holds { .. } => true,
+            Requirement::Happens { .. } => false,
         }
     }
 
     /// Evaluates after an event; `Err` is the reason the check failed.
     pub(crate) fn after_event<P: Process>(&mut self, m: &Moment<'_, P>) -> Result<(), String> {
-        let current = self.sample(m);
-        let result = self.advance(m, &current);
-        self.last = current;
+        // Two buffers, swapped: no allocation per event once they have grown.
+        let mut current = std::mem::take(&mut self.spare);
+        if self.may_have_changed(m) {
+            self.sample_into(m, &mut current);
+        } else {
+            current.clone_from(&self.last);
+        }
+        // Windows already judged on these very values need no new verdict
+        // (most events change no observed value: a heartbeat moves no term).
+        let same = current == self.last;
+        let result = self.advance(m, &current, same);
+        self.spare = std::mem::replace(&mut self.last, current);
         result
     }
 
-    fn advance<P: Process>(&mut self, m: &Moment<'_, P>, current: &Sample) -> Result<(), String> {
+    fn advance<P: Process>(
+        &mut self,
+        m: &Moment<'_, P>,
+        current: &Sample,
+        same: bool,
+    ) -> Result<(), String> {
         // Close first: the state a closing event leaves is outside.
         let mut i = 0;
         while i < self.open.len() {
@@ -251,6 +292,7 @@ impl Monitor {
                 }
             }
         }
+        let judged = if same { self.open.len() } else { 0 };
         match &self.check.from {
             Opening::At(t) if !self.opened_once && m.now >= *t => {
                 self.opened_once = true;
@@ -265,7 +307,7 @@ impl Monitor {
             }
             _ => {}
         }
-        for i in 0..self.open.len() {
+        for i in judged..self.open.len() {
             self.evaluate(i, current, m.now)?;
         }
         Ok(())

@@ -298,6 +298,7 @@ impl<P: Process> World<P> {
             stats: &self.state.stats,
             reports: &self.state.reports,
             event: self.state.stats.events.saturating_sub(1),
+            touched: self.touched,
             fault: self.fault_applied,
         }
     }
