@@ -235,7 +235,7 @@ impl Monitor {
             Requirement::Holds {
                 source: Source::Node(_),
                 ..
-            } => !m.touched.is_some_and(|n| n.0 >= m.servers),
+            } => m.touched.is_none_or(|n| n.0 < m.servers),
             Requirement::Holds { .. } => true,
             Requirement::Happens { .. } => false,
         }
