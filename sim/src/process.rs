@@ -135,6 +135,7 @@ pub(crate) enum Effect<P: Process> {
 pub struct Ctx<'a, P: Process> {
     pub(crate) id: NodeId,
     pub(crate) now: LocalTime,
+    pub(crate) monotonic: LocalTime,
     pub(crate) servers: u32,
     pub(crate) nodes: u32,
     pub(crate) rng: &'a mut SimRng,
@@ -209,6 +210,15 @@ impl<P: Process> Ctx<'_, P> {
     #[inline]
     pub fn cancel_timer(&mut self, id: TimerId) {
         self.effects.push_back(Effect::CancelTimer(id));
+    }
+
+    /// This node's monotonic clock ([`crate::LocalClock::monotonic`]): it
+    /// drifts like [`Ctx::now`] but clock offsets and steps never move it,
+    /// so a duration measured on it (a lease) cannot be stretched by a
+    /// clock that jumps back. Timers are still set on [`Ctx::now`]'s clock.
+    #[inline]
+    pub fn monotonic_now(&self) -> LocalTime {
+        self.monotonic
     }
 
     /// This node's random stream, derived from the run seed.

@@ -575,6 +575,7 @@ impl<P: Process> World<P> {
         let mut ctx = Ctx {
             id: node,
             now: slot.clock.read(s.now),
+            monotonic: slot.clock.monotonic(s.now),
             servers: self.config.servers,
             nodes,
             rng: &mut slot.rng,
