@@ -13,7 +13,7 @@ use crate::cli::CheckArgs;
 use crate::error::Failure;
 use crate::run::load;
 use faultline_algorithms::scenario::replay::{format_fingerprint, replay_text};
-use faultline_algorithms::scenario::{RunReport, Scenario};
+use faultline_algorithms::scenario::{Expectation, RunReport, Scenario, format_percent};
 use faultline_sim::rng::mix64;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
@@ -367,7 +367,7 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
         "checking {} ({}) expecting {}: {planned} seeds{} on {jobs} threads",
         scenario.file,
         scenario.name,
-        scenario.expect.name(),
+        scenario.expect.describe(),
         if shard.count > 1 {
             format!(
                 " (shard {}/{} of {}..{})",
@@ -409,7 +409,7 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
         faultline_summary: 1,
         scenario: scenario.file.clone(),
         name: scenario.name.clone(),
-        expect: scenario.expect.name().to_string(),
+        expect: scenario.expect.describe(),
         seeds: range.into(),
         shard: ShardSpan {
             index: shard.index,
@@ -470,7 +470,25 @@ pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
             );
         }
     }
-    Ok(summary.failed == 0)
+    let share_met = match &scenario.expect {
+        Expectation::Share {
+            outcome,
+            at_least_basis_points,
+        } => {
+            let hits = summary.outcomes.get(outcome).copied().unwrap_or(0);
+            let met = scenario.expect.share_met(hits, summary.run);
+            outln!(
+                "share       {outcome} on {hits} of {} seeds ({:.1}%), expected at least {}: {}",
+                summary.run,
+                hits as f64 * 100.0 / summary.run.max(1) as f64,
+                format_percent(*at_least_basis_points),
+                if met { "as expected" } else { "FAILED" }
+            );
+            met
+        }
+        _ => true,
+    };
+    Ok(summary.failed == 0 && share_met)
 }
 
 fn write_replay(scenario: &Scenario, report: &RunReport, dir: &Path) -> anyhow::Result<PathBuf> {

@@ -6,6 +6,7 @@ use faultline_algorithms::algorithm::{ParamInfo, describe_settings_docs};
 use faultline_algorithms::algorithms;
 use faultline_algorithms::family::CLIENT_FIELDS;
 use faultline_algorithms::scenario::{Scenario, scenario_files};
+use faultline_sim::ObservableKind;
 
 /// Prints documented fields as aligned columns: name, default, doc.
 fn fields_table(fields: &[ParamInfo]) -> anyhow::Result<()> {
@@ -79,6 +80,29 @@ pub fn list(args: ListArgs) -> anyhow::Result<bool> {
                 .unwrap_or(0);
             for i in &info.invariants {
                 outln!("      {:<name_width$} {}", i.name, i.doc);
+            }
+        }
+        if !info.observables.is_empty() {
+            outln!("    observables (checks over time; roles can be aimed at by faults):");
+            let name_width = info
+                .observables
+                .iter()
+                .map(|o| o.name.len())
+                .max()
+                .unwrap_or(0);
+            for o in &info.observables {
+                let kind = match o.kind {
+                    ObservableKind::Role => "role",
+                    ObservableKind::Number => "number",
+                };
+                outln!("      {:<name_width$} {kind:<6} {}", o.name, o.doc);
+            }
+        }
+        if !info.reports.is_empty() {
+            outln!("    reported events (coverage requirements count them):");
+            let name_width = info.reports.iter().map(|e| e.name.len()).max().unwrap_or(0);
+            for e in &info.reports {
+                outln!("      {:<name_width$} {}", e.name, e.doc);
             }
         }
     }

@@ -236,7 +236,14 @@ fn print_summary(
             .collect()
     });
     let violated = r.failure.as_ref().filter(|f| f.event.is_some());
+    let over_time = scenario.checks.over_time_names();
+    let over_time_failed = violated.filter(|f| over_time.contains(&f.check.as_str()));
     let inv_state = match violated {
+        Some(f) if over_time_failed.is_some() => format!(
+            "held until the check over time `{}` stopped the run at event {}",
+            f.check,
+            f.event.unwrap_or(0)
+        ),
         // The kernel's own checks are not the algorithm's invariants.
         Some(f) if KERNEL_CHECKS.contains(&f.check.as_str()) => format!(
             "held until the kernel's `{}` check stopped the run at event {}",
@@ -254,6 +261,20 @@ fn print_summary(
             "checks      invariants {}: {inv_state}",
             invariants.join(", ")
         );
+    }
+    if !over_time.is_empty() {
+        let state = match (over_time_failed, violated) {
+            (Some(f), _) => format!(
+                "`{}` failed at event {} (t={})",
+                f.check,
+                f.event.unwrap_or(0),
+                f.time.map_or(String::new(), |t| t.to_string())
+            ),
+            (None, Some(_)) => "not judged past the violation".to_string(),
+            (None, None) if r.complete => "hold".to_string(),
+            (None, None) => "hold so far".to_string(),
+        };
+        outln!("            over time {}: {state}", over_time.join(", "));
     }
     if let Some(l) = &r.linearizability {
         outln!(
@@ -301,7 +322,7 @@ fn print_summary(
             outln!(
                 "outcome     {} (expected {}): {mark}",
                 r.outcome(),
-                scenario.expect.name()
+                scenario.expect.describe()
             );
         }
     }

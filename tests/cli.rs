@@ -786,3 +786,40 @@ fn every_command_has_help() {
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("Exit codes"), "{}", stdout(&out));
 }
+
+/// A share expectation is judged over the sweep: met, exit 0; not met,
+/// exit 1, though no single seed failed.
+#[test]
+fn check_judges_a_share_of_seeds() {
+    let dir = scratch("share");
+    let text = std::fs::read_to_string("scenarios/raft/old-leader-returns.toml").unwrap();
+    // Written for seed 1: on most seeds n3 does not lead and nothing is
+    // overwritten.
+    for (share, code, verdict) in [("50%", 0, "as expected"), ("95%", 1, "FAILED")] {
+        let probe = text.replace(
+            "expect = \"pass\"",
+            &format!("expect = {{ outcome = \"did_not_exercise\", at_least = \"{share}\" }}"),
+        );
+        let file = dir.join(format!("probe-{code}.toml"));
+        std::fs::write(&file, probe).unwrap();
+        let out = faultline(&[
+            "check",
+            file.to_str().unwrap(),
+            "--seeds",
+            "0..40",
+            "--keep-going",
+            "--no-shrink",
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert_exit(&out, code);
+        let text = stdout(&out);
+        assert!(text.contains("40 as expected, 0 failed"), "{text}");
+        let line = text.lines().find(|l| l.starts_with("share")).unwrap_or("");
+        assert!(
+            line.starts_with("share       did_not_exercise on ")
+                && line.ends_with(&format!("expected at least {share}: {verdict}")),
+            "{text}"
+        );
+    }
+}

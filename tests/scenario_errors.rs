@@ -301,7 +301,7 @@ at = "1s"
 kind = "isolate"
 node = "x2"
 "#,
-        "6:8: error: found \"x2\", expected a node id like 2 or \"n2\"",
+        "6:8: error: found \"x2\"; expected a node id like 2 or \"n2\", or a role (this algorithm publishes no roles)",
     ),
     (
         "fault_after_end",
@@ -332,7 +332,7 @@ algorithm = "gossip"
 at = "1s"
 kind = "meteor"
 "#,
-        "5:8: error: unknown fault kind `meteor`; expected one of: partition, partition_one_way, isolate, heal, crash, restart, clock_offset, clock_drift, clock_step, link, drop_message",
+        "5:8: error: unknown fault kind `meteor`; expected one of: partition, partition_one_way, isolate, heal, reconnect, crash, restart, clock_offset, clock_drift, clock_step, link, drop_message",
     ),
     (
         "field_of_other_fault_kind",
@@ -397,7 +397,7 @@ algorithm = "gossip"
 [nemesis]
 kinds = ["partition", "meteor"]
 "#,
-        "4:23: error: unknown nemesis fault kind `meteor`; expected one of: partition, partition_one_way, isolate, crash, clock_offset, clock_drift, clock_step, lossy_links",
+        "4:23: error: unknown nemesis fault kind `meteor`; expected one of: partition, partition_one_way, isolate, crash, clock_offset, clock_drift, clock_step, lossy_links, crash_leader, isolate_leader",
     ),
     (
         "nemesis_stop_after_end",
@@ -800,6 +800,67 @@ algorithm = "raft"
 seed = "+5"
 "#,
         "3:8: error: found \"+5\", expected a seed: an integer from 0 to 18446744073709551615 (decimal or 0x hex, no sign or spaces)",
+    ),
+    (
+        "check_over_time_unknown_observable",
+        r#"name = "x"
+algorithm = "raft"
+[[checks.during]]
+name = "one_leader"
+observe = "leaders"
+count = 1
+"#,
+        "5:11: error: unknown observable `leaders`; raft publishes: leader, follower, term, commit_index, last_index",
+    ),
+    (
+        "check_over_time_window_never_opens",
+        r#"name = "x"
+algorithm = "raft"
+[[checks.during]]
+name = "quiet"
+observe = "term"
+unchanged = true
+from = "heal"
+"#,
+        "7:8: error: no `heal` fault can apply in this scenario (neither [[faults]] nor [nemesis] makes one), so this window never opens or closes there; expected a fault kind the scenario applies, or a time",
+    ),
+    (
+        "coverage_unknown_event",
+        r#"name = "x"
+algorithm = "raft"
+[[checks.happens]]
+event = "snapshot"
+"#,
+        "4:9: error: unknown event `snapshot`; raft reports: leader_elected, snapshot_installed, snapshot_taken, entries_overwritten",
+    ),
+    (
+        "fault_aimed_at_an_unknown_role",
+        r#"name = "x"
+algorithm = "raft"
+[[faults]]
+at = "1s"
+kind = "crash"
+node = "primary"
+"#,
+        "6:8: error: found \"primary\"; expected a node id like 2 or \"n2\", or a role (this algorithm's roles are: leader, follower)",
+    ),
+    (
+        "overlap_with_a_partition",
+        r#"name = "x"
+algorithm = "raft"
+[nemesis]
+kinds = ["crash", "partition"]
+overlap = true
+"#,
+        "4:19: error: `partition` cannot overlap other faults (its undo would undo theirs, or could not tell its server from theirs); with overlap = true expected kinds that draw one server: isolate, crash, clock_offset, clock_drift, clock_step",
+    ),
+    (
+        "share_without_a_percent",
+        r#"name = "x"
+algorithm = "raft"
+expect = { outcome = "election_safety", at_least = "half" }
+"#,
+        "3:52: error: found \"half\"; expected a share of seeds like \"50%\" or \"12.5%\", above 0% and at most 100%",
     ),
 ];
 

@@ -13,7 +13,8 @@
 
 use crate::family::{Family, FamilyInfo};
 use faultline_sim::{
-    ConfigError, Factory, Invariant, NodeId, NodeKind, Process, SimHandle, World, WorldConfig,
+    ConfigError, Factory, Invariant, NodeId, NodeKind, Observable, Process, ReportDoc, SimHandle,
+    TimeCheck, World, WorldConfig,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -102,6 +103,11 @@ pub struct AlgorithmInfo {
     pub invariants: Vec<InvariantInfo>,
     /// The client operations it serves, and their `[clients]` fields.
     pub family: FamilyInfo,
+    /// What its nodes publish for checks over time, role-aimed faults and
+    /// the lab (`faultline_sim::observe`).
+    pub observables: Vec<Observable>,
+    /// The events its nodes report (coverage requirements count them).
+    pub reports: Vec<ReportDoc>,
 }
 
 /// A bad parameter: what is wrong and, when known, where in the scenario
@@ -348,6 +354,18 @@ pub trait AnyAlgorithm: Send + Sync {
         doc: &str,
         config: WorldConfig,
         invariants: Option<&[String]>,
+    ) -> Result<Box<dyn SimHandle>, ParamError> {
+        self.build_checked(doc, config, invariants, &[])
+    }
+    /// [`AnyAlgorithm::build`] with checks over time, whose observables
+    /// and events the scenario parser has already resolved against
+    /// [`AlgorithmInfo::observables`] and [`AlgorithmInfo::reports`].
+    fn build_checked(
+        &self,
+        doc: &str,
+        config: WorldConfig,
+        invariants: Option<&[String]>,
+        time_checks: &[TimeCheck],
     ) -> Result<Box<dyn SimHandle>, ParamError>;
     /// What is inconsistent in the declaration itself (empty when nothing):
     /// a parameter field without documentation or documentation without a
@@ -382,20 +400,26 @@ impl<A: Algorithm> AnyAlgorithm for A {
             bugs: A::Bug::ALL.to_vec(),
             invariants,
             family: <<A::Node as Process>::Family as Family>::info(),
+            observables: <A::Node as Process>::OBSERVABLES.to_vec(),
+            reports: <A::Node as Process>::REPORTS.to_vec(),
         }
     }
 
-    fn build(
+    fn build_checked(
         &self,
         doc: &str,
         config: WorldConfig,
         invariants: Option<&[String]>,
+        time_checks: &[TimeCheck],
     ) -> Result<Box<dyn SimHandle>, ParamError> {
         let params: A::Params = parse_settings(doc, &config)?;
         let workload = <<A::Node as Process>::Family as Family>::parse_workload(doc, &config)?;
         let shared = A::prepare(params, doc, &config)?;
         let chosen = select_invariants(A::invariants(&shared), invariants)?;
-        let world = world::<A>(config, shared, chosen)?.with_workload(workload);
+        let mut world = world::<A>(config, shared, chosen)?.with_workload(workload);
+        if !time_checks.is_empty() {
+            world = world.with_time_checks(time_checks.to_vec());
+        }
         Ok(Box::new(world))
     }
 

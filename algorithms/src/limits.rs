@@ -142,3 +142,9 @@ pub const MAX_RING_POINTS: u64 = 2_000_000;
 /// their share again; the kernel stops a run at
 /// [`MAX_PENDING_EVENTS`] waiting events.
 pub const MAX_PINGS: u32 = 100_000;
+
+/// The largest linearizability search budget a scenario may set
+/// (`[checks] linearizability_steps`). A step takes a few microseconds, so
+/// one run's check stays within minutes; the budget, not time, decides
+/// "undecided", so the verdict is the same on every machine.
+pub const MAX_LINEARIZABILITY_STEPS: u64 = 200_000_000;

@@ -31,6 +31,9 @@ pub struct LocalClock {
     anchor_true: u64,
     anchor_local: i64,
     drift_ppm: i64,
+    /// The monotonic reading at `anchor_true` (see [`LocalClock::monotonic`]).
+    #[serde(default)]
+    anchor_mono: i64,
 }
 
 impl LocalClock {
@@ -90,7 +93,34 @@ impl LocalClock {
         self.drift_ppm
     }
 
+    /// The node's monotonic clock at true instant `t`: it runs at the same
+    /// drifting rate as the wall clock [`LocalClock::read`], but offsets and
+    /// steps never move it, so it never goes backwards. It reads 0 at true
+    /// time 0; readings of different nodes are not comparable, only
+    /// durations measured on one node are (what a lease needs).
+    ///
+    /// ```
+    /// use faultline_sim::{LocalClock, LocalTime, SimTime};
+    /// let mut clock = LocalClock::default();
+    /// clock.step(SimTime(1_000), -500);           // the wall clock steps back
+    /// assert_eq!(clock.read(SimTime(2_000)), LocalTime(1_500));
+    /// assert_eq!(clock.monotonic(SimTime(2_000)), LocalTime(2_000));
+    /// ```
+    #[inline]
+    pub fn monotonic(&self, t: SimTime) -> LocalTime {
+        assert!(t.0 >= self.anchor_true, "clock read before its anchor");
+        if self.drift_ppm == 0 {
+            let elapsed = i64::try_from(t.0 - self.anchor_true).unwrap_or(i64::MAX);
+            return LocalTime(self.anchor_mono.saturating_add(elapsed));
+        }
+        let elapsed = (t.0 - self.anchor_true) as i128;
+        let mono =
+            self.anchor_mono as i128 + elapsed * (MILLION + self.drift_ppm as i128) / MILLION;
+        LocalTime(mono.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
+    }
+
     fn reanchor(&mut self, now: SimTime) {
+        self.anchor_mono = self.monotonic(now).0;
         self.anchor_local = self.read(now).0;
         self.anchor_true = now.0;
     }
@@ -118,6 +148,20 @@ impl LocalClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_monotonic_clock_drifts_but_never_steps() {
+        let mut c = LocalClock::default();
+        c.set_drift(SimTime(0), 100_000); // 10% fast
+        assert_eq!(c.monotonic(SimTime(1_000)), LocalTime(1_100));
+        c.step(SimTime(1_000), -10_000);
+        c.set_offset(SimTime(2_000), 5_000_000);
+        assert_eq!(c.monotonic(SimTime(2_000)), LocalTime(2_200));
+        c.set_drift(SimTime(2_000), 0);
+        assert_eq!(c.monotonic(SimTime(3_000)), LocalTime(3_200));
+        // The wall clock took the step and the offset.
+        assert_eq!(c.read(SimTime(3_000)), LocalTime(3_000 + 5_000_000));
+    }
 
     const MS: u64 = 1_000_000;
 

@@ -31,6 +31,11 @@ pub enum Fault {
     },
     /// Restore every cut link.
     Heal,
+    /// Restore every cut link to and from one node; other cuts stay.
+    Reconnect {
+        /// The node.
+        node: NodeId,
+    },
     /// Stop a node: its volatile state and timers are lost, messages to it
     /// are dropped until it restarts.
     Crash {
@@ -82,6 +87,21 @@ pub enum Fault {
         /// The message id from the trace.
         message: u64,
     },
+    /// A fault aimed at whichever server holds a role when it applies
+    /// (`crash` of `"leader"`): `action` names a placeholder node, replaced
+    /// by the holder of `role` ([`crate::observe`]) at that moment. With
+    /// no holder, the fault changes nothing. The kernel's own role
+    /// [`CRASHED`] (the down server with the lowest id) aims a `restart`.
+    Aimed {
+        /// The role, an observable of kind role (`"leader"`).
+        role: String,
+        /// The server chosen when it applied (`None` before, or when no
+        /// server held the role).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chosen: Option<NodeId>,
+        /// What to do to it.
+        action: Box<Fault>,
+    },
 }
 
 impl Fault {
@@ -91,6 +111,7 @@ impl Fault {
             Fault::Partition { groups } => groups.iter().flatten().copied().collect(),
             Fault::PartitionOneWay { from, to } => from.iter().chain(to).copied().collect(),
             Fault::Isolate { node }
+            | Fault::Reconnect { node }
             | Fault::Crash { node }
             | Fault::Restart { node }
             | Fault::ClockOffset { node, .. }
@@ -98,6 +119,8 @@ impl Fault {
             | Fault::ClockStep { node, .. } => vec![*node],
             Fault::Link { from, to, .. } => from.iter().chain(to).copied().collect(),
             Fault::Heal | Fault::DropMessage { .. } => Vec::new(),
+            // The placeholder is not a target; the chosen node is.
+            Fault::Aimed { chosen, .. } => chosen.iter().copied().collect(),
         }
     }
 
@@ -115,7 +138,26 @@ impl Fault {
             Fault::ClockStep { .. } => "clock_step",
             Fault::Link { .. } => "link",
             Fault::DropMessage { .. } => "drop_message",
+            Fault::Reconnect { .. } => "reconnect",
+            Fault::Aimed { action, .. } => action.kind_name(),
         }
+    }
+
+    /// This fault aimed at `node` instead (for the kinds that take one
+    /// node: isolate, reconnect, crash, restart and the clock faults).
+    pub fn with_node(&self, node: NodeId) -> Option<Fault> {
+        let mut f = self.clone();
+        match &mut f {
+            Fault::Isolate { node: n }
+            | Fault::Reconnect { node: n }
+            | Fault::Crash { node: n }
+            | Fault::Restart { node: n }
+            | Fault::ClockOffset { node: n, .. }
+            | Fault::ClockDrift { node: n, .. }
+            | Fault::ClockStep { node: n, .. } => *n = node,
+            _ => return None,
+        }
+        Some(f)
     }
 }
 
@@ -163,9 +205,23 @@ impl fmt::Display for Fault {
                 Ok(())
             }
             Fault::DropMessage { message } => write!(f, "drop message #{message}"),
+            Fault::Reconnect { node } => write!(f, "reconnect {node}"),
+            Fault::Aimed {
+                role,
+                chosen,
+                action,
+            } => match chosen.and_then(|n| action.with_node(n)) {
+                Some(concrete) if role == CRASHED => write!(f, "{concrete} (the crashed server)"),
+                Some(concrete) => write!(f, "{concrete} (the {role})"),
+                None => write!(f, "{} aimed at the {role}", action.kind_name()),
+            },
         }
     }
 }
+
+/// The role a `restart` can aim at: the crashed server with the lowest id
+/// when it applies (a crashed server holds no role of its algorithm).
+pub const CRASHED: &str = "crashed";
 
 /// A fault at a moment of a run.
 ///

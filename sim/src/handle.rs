@@ -4,6 +4,7 @@
 use crate::family::OpFamily;
 use crate::fault::{Fault, FaultSchedule};
 use crate::network::Network;
+use crate::observe::{Observable, Report};
 use crate::process::{MsgId, NodeId, NodeKind, NodeView, Process};
 use crate::time::SimTime;
 use crate::trace::TraceRecord;
@@ -145,6 +146,13 @@ pub trait SimHandle {
     fn inject(&mut self, fault: Fault) -> Result<(), ConfigError>;
     /// The full fault schedule of this branch.
     fn fault_schedule(&self) -> FaultSchedule;
+    /// The observables the algorithm publishes ([`crate::observe`]).
+    fn observables(&self) -> &'static [Observable];
+    /// The value of observable `index` on a node now (`None`: down, or the
+    /// node has none).
+    fn observe(&self, id: NodeId, index: usize) -> Option<u64>;
+    /// The events the nodes reported so far, in order.
+    fn reports(&self) -> &[Report];
 }
 
 impl<P: Process> SimHandle for World<P> {
@@ -268,5 +276,14 @@ impl<P: Process> SimHandle for World<P> {
     }
     fn fault_schedule(&self) -> FaultSchedule {
         World::fault_schedule(self)
+    }
+    fn observables(&self) -> &'static [Observable] {
+        P::OBSERVABLES
+    }
+    fn observe(&self, id: NodeId, index: usize) -> Option<u64> {
+        self.process(id)?.observe(index)
+    }
+    fn reports(&self) -> &[Report] {
+        World::reports(self)
     }
 }

@@ -55,7 +55,9 @@ pub mod handle;
 pub mod hash;
 pub mod invariant;
 pub mod limits;
+pub mod monitor;
 pub mod network;
+pub mod observe;
 pub mod process;
 pub mod queue;
 pub mod rng;
@@ -72,7 +74,9 @@ pub use family::{NoOps, OpFamily};
 pub use fault::{Fault, FaultSchedule, ScheduledFault};
 pub use handle::{NodeInfo, OpStatus, OpText, OpTiming, SimHandle};
 pub use invariant::{FnInvariant, Invariant, WorldRef, invariant_fn};
+pub use monitor::TimeCheck;
 pub use network::{DropReason, LatencyDist, LinkChange, LinkConfig, Network};
+pub use observe::{Observable, ObservableKind, Report, ReportDoc};
 pub use process::{
     Ctx, MsgId, NodeId, NodeKind, NodeView, OpId, OpInput, OpOf, OpOutput, Process, TimerId,
     ViewSection,

@@ -389,6 +389,23 @@ impl Network {
         }
     }
 
+    /// Restores every cut link to and from `node`, leaving other cuts as
+    /// they are. Returns whether any link was cut.
+    pub fn reconnect(&mut self, node: NodeId) -> bool {
+        let mut any = false;
+        for i in 0..self.nodes {
+            let other = NodeId(i as u32);
+            for pair in [self.pair(node, other), self.pair(other, node)] {
+                if self.cut[pair] {
+                    self.cut[pair] = false;
+                    self.cut_links -= 1;
+                    any = true;
+                }
+            }
+        }
+        any
+    }
+
     /// Restores every cut link.
     pub fn heal(&mut self) {
         if self.cut_links > 0 {

@@ -7,6 +7,7 @@
 //! the kernel applies the effects after the handler returns.
 
 use crate::family::OpFamily;
+use crate::observe::{Observable, ReportDoc};
 use crate::rng::SimRng;
 use crate::time::LocalTime;
 use faultline_checker::{Operation, Outcome};
@@ -101,6 +102,20 @@ pub trait Process: Clone + Debug + 'static {
     }
     /// What the GUI, the CLI and traces show of this node.
     fn view(&self) -> NodeView;
+
+    /// The observables this process publishes ([`crate::observe`]): checks
+    /// over time read them, faults aim at its roles, the lab shows them.
+    const OBSERVABLES: &'static [Observable] = &[];
+    /// The events this process may report with [`Ctx::report`].
+    const REPORTS: &'static [ReportDoc] = &[];
+
+    /// The value of observable `index` (into [`Process::OBSERVABLES`]) on
+    /// this node, or `None` when the node has none (a client). Called only
+    /// when a check or a role-aimed fault asks, so it may take a moment.
+    fn observe(&self, index: usize) -> Option<u64> {
+        let _ = index;
+        None
+    }
 }
 
 /// One thing a handler asked for; applied by the kernel in order.
@@ -113,12 +128,14 @@ pub(crate) enum Effect<P: Process> {
     Invoke(OpId, Box<OpInput<P>>),
     Complete(OpId, Box<Outcome<OpOutput<P>>>),
     Note(String),
+    Report(&'static str),
 }
 
 /// The handler's window on the world.
 pub struct Ctx<'a, P: Process> {
     pub(crate) id: NodeId,
     pub(crate) now: LocalTime,
+    pub(crate) monotonic: LocalTime,
     pub(crate) servers: u32,
     pub(crate) nodes: u32,
     pub(crate) rng: &'a mut SimRng,
@@ -195,6 +212,15 @@ impl<P: Process> Ctx<'_, P> {
         self.effects.push_back(Effect::CancelTimer(id));
     }
 
+    /// This node's monotonic clock ([`crate::LocalClock::monotonic`]): it
+    /// drifts like [`Ctx::now`] but clock offsets and steps never move it,
+    /// so a duration measured on it (a lease) cannot be stretched by a
+    /// clock that jumps back. Timers are still set on [`Ctx::now`]'s clock.
+    #[inline]
+    pub fn monotonic_now(&self) -> LocalTime {
+        self.monotonic
+    }
+
     /// This node's random stream, derived from the run seed.
     #[inline]
     pub fn rng(&mut self) -> &mut SimRng {
@@ -233,6 +259,15 @@ impl<P: Process> Ctx<'_, P> {
     #[inline]
     pub fn tracing(&self) -> bool {
         self.tracing
+    }
+
+    /// Reports that an event of one of the kinds in [`Process::REPORTS`]
+    /// happened on this node (a leader was elected, a snapshot installed).
+    /// Coverage requirements count these; they are not part of the
+    /// fingerprint. Reporting a kind that is not declared is a bug in the
+    /// algorithm, and the kernel stops on it.
+    pub fn report(&mut self, event: &'static str) {
+        self.effects.push_back(Effect::Report(event));
     }
 
     /// Annotates the trace (notes are not part of the fingerprint).

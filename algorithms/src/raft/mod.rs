@@ -69,6 +69,7 @@ pub mod kv;
 pub mod log;
 pub mod msg;
 pub mod node;
+pub mod observe;
 pub mod params;
 pub mod view;
 
@@ -83,6 +84,7 @@ use log::RaftLog;
 pub use msg::{RaftMsg, RaftTimer};
 use msg::{Snapshot, Term};
 use node::Server;
+pub use observe::{ENTRIES_OVERWRITTEN, LEADER_ELECTED, SNAPSHOT_INSTALLED, SNAPSHOT_TAKEN};
 pub use params::{RaftBug, RaftParams, ReadMode};
 use std::sync::Arc;
 
@@ -162,6 +164,13 @@ impl Process for RaftNode {
             RaftNode::Server(s) => view::server_view(s),
             RaftNode::Client(c) => c.view(),
         }
+    }
+
+    const OBSERVABLES: &'static [faultline_sim::Observable] = observe::OBSERVABLES;
+    const REPORTS: &'static [faultline_sim::ReportDoc] = observe::REPORTS;
+
+    fn observe(&self, index: usize) -> Option<u64> {
+        observe::observe(self.as_server()?, index)
     }
 }
 

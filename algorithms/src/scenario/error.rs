@@ -282,7 +282,7 @@ mod tests {
             (
                 "[[faults]]",
                 "node = {}".into(),
-                "found a table, expected a node id like 2 or \"n2\"".into(),
+                "found a table, expected a node id like 2 or \"n2\", or a role like \"leader\"".into(),
             ),
             (
                 "[[faults]]",

@@ -104,7 +104,7 @@ impl Scenario {
         table.insert("expect".into(), toml::Value::String("pass".into()));
         let text =
             toml::to_string(&table).map_err(|e| format!("cannot write the scenario: {e}"))?;
-        Scenario::parse(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
+        Scenario::parse_derived(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
     }
 
     /// This scenario with another fault schedule, duration and per-client
@@ -124,9 +124,7 @@ impl Scenario {
         table.remove("replay");
         table.remove("faults");
         if !faults.is_empty() {
-            let value = toml::Value::try_from(faults)
-                .map_err(|e| format!("cannot write the fault schedule: {e}"))?;
-            table.insert("faults".into(), value);
+            table.insert("faults".into(), super::replay::faults_value(faults)?);
         }
         table.insert(
             "duration".into(),
@@ -146,7 +144,7 @@ impl Scenario {
         }
         let text =
             toml::to_string(&table).map_err(|e| format!("cannot write the scenario: {e}"))?;
-        Scenario::parse(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
+        Scenario::parse_derived(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
     }
 
     /// This scenario with another top-level table (`[clients]`,
@@ -162,7 +160,7 @@ impl Scenario {
         }
         let text =
             toml::to_string(&table).map_err(|e| format!("cannot write the scenario: {e}"))?;
-        Scenario::parse(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
+        Scenario::parse_derived(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
     }
 
     /// Minimises `failing`, a run of this scenario whose outcome was a

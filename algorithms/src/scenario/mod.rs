@@ -55,6 +55,14 @@ pub enum Expectation {
     Pass,
     /// This check fails: an invariant's name, `linearizability` or `liveness`.
     Failure(String),
+    /// Over a sweep, this check fails on at least a share of the seeds
+    /// (`faultline check` judges the share); each run passes or fails it.
+    Share {
+        /// The check's name.
+        outcome: String,
+        /// The least share of seeds, in hundredths of a percent (5000 is 50%).
+        at_least_basis_points: u32,
+    },
 }
 
 impl Expectation {
@@ -62,8 +70,47 @@ impl Expectation {
     pub fn name(&self) -> &str {
         match self {
             Expectation::Pass => "pass",
-            Expectation::Failure(name) => name,
+            Expectation::Failure(name) | Expectation::Share { outcome: name, .. } => name,
         }
+    }
+
+    /// The expectation in words: `pass`, `convergence`, or
+    /// `linearizability on at least 50% of seeds`.
+    pub fn describe(&self) -> String {
+        match self {
+            Expectation::Share {
+                outcome,
+                at_least_basis_points,
+            } => format!(
+                "{outcome} on at least {} of seeds",
+                format_percent(*at_least_basis_points)
+            ),
+            other => other.name().to_string(),
+        }
+    }
+
+    /// Whether `matched` of `run` seeds ending in the named outcome meet a
+    /// share expectation (always true for the others, judged per seed).
+    pub fn share_met(&self, matched: u64, run: u64) -> bool {
+        match self {
+            Expectation::Share {
+                at_least_basis_points,
+                ..
+            } => {
+                u128::from(matched) * 10_000 >= u128::from(run) * u128::from(*at_least_basis_points)
+            }
+            _ => true,
+        }
+    }
+}
+
+/// `5000` as `50%`, `1250` as `12.5%`.
+pub fn format_percent(basis_points: u32) -> String {
+    let whole = basis_points / 100;
+    match basis_points % 100 {
+        0 => format!("{whole}%"),
+        frac if frac % 10 == 0 => format!("{whole}.{}%", frac / 10),
+        frac => format!("{whole}.{frac:02}%"),
     }
 }
 
@@ -80,6 +127,24 @@ pub struct Checks {
     /// The liveness bound: after the last fault, every client operation
     /// invoked completes within it, and at least one completes ok.
     pub liveness: Option<Duration>,
+    /// The linearizability search's step budget.
+    pub linearizability_steps: u64,
+    /// Checks over time and coverage requirements (`[[checks.during]]`,
+    /// `[[checks.happens]]`), in file order.
+    pub over_time: Vec<faultline_sim::TimeCheck>,
+}
+
+impl Checks {
+    /// The outcome names the checks over time can give a run.
+    pub fn over_time_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for c in &self.over_time {
+            if !names.contains(&c.name.as_str()) {
+                names.push(&c.name);
+            }
+        }
+        names
+    }
 }
 
 /// A validated scenario.
@@ -171,7 +236,15 @@ impl Scenario {
 
     /// Validates scenario text; `file` is the name used in errors.
     pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        parse::parse(file, text)
+        parse::parse(file, text, true)
+    }
+
+    /// Parses a scenario the tools derived from another (a shrunk or
+    /// shortened schedule): as [`Scenario::parse`], except that a window
+    /// of a check over time may name a fault kind the schedule no longer
+    /// has (shrinking removes faults; such a window never opens).
+    pub(crate) fn parse_derived(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        parse::parse(file, text, false)
     }
 
     /// The algorithm's registry name.
@@ -215,7 +288,12 @@ impl Scenario {
     /// through the algorithm's registry entry.
     pub fn build_with(&self, config: WorldConfig) -> Result<Box<dyn SimHandle>, ScenarioError> {
         self.algorithm
-            .build(&self.text, config, self.checks.invariants.as_deref())
+            .build_checked(
+                &self.text,
+                config,
+                self.checks.invariants.as_deref(),
+                &self.checks.over_time,
+            )
             .map_err(|e| ScenarioError::from_toml(&self.file, &self.text, e.span, &e.message))
     }
 
@@ -248,5 +326,7 @@ pub fn scenario_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+#[cfg(test)]
+mod over_time_tests;
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,7 @@
 //! and steps are whole milliseconds (when their bounds allow), so generated
 //! schedules read well in summaries and replay files.
 
+use faultline_sim::fault::CRASHED;
 use faultline_sim::{
     Fault, FaultSchedule, LinkChange, LinkConfig, NodeId, ScheduledFault, SimRng, SimTime,
 };
@@ -45,11 +46,17 @@ pub enum NemesisKind {
     /// Make every link lose messages with probability `loss`; undone by
     /// restoring the scenario's `[network]` loss.
     LossyLinks,
+    /// Crash whichever server leads when the fault applies (the
+    /// algorithm's `leader` role); undone by restarting the crashed server.
+    CrashLeader,
+    /// Cut off whichever server leads when the fault applies; undone by
+    /// `heal`.
+    IsolateLeader,
 }
 
 impl NemesisKind {
     /// Every kind, in the order documentation lists them.
-    pub const ALL: [NemesisKind; 8] = [
+    pub const ALL: [NemesisKind; 10] = [
         NemesisKind::Partition,
         NemesisKind::PartitionOneWay,
         NemesisKind::Isolate,
@@ -58,6 +65,8 @@ impl NemesisKind {
         NemesisKind::ClockDrift,
         NemesisKind::ClockStep,
         NemesisKind::LossyLinks,
+        NemesisKind::CrashLeader,
+        NemesisKind::IsolateLeader,
     ];
 
     /// The name used in scenario files.
@@ -71,7 +80,14 @@ impl NemesisKind {
             NemesisKind::ClockDrift => "clock_drift",
             NemesisKind::ClockStep => "clock_step",
             NemesisKind::LossyLinks => "lossy_links",
+            NemesisKind::CrashLeader => "crash_leader",
+            NemesisKind::IsolateLeader => "isolate_leader",
         }
+    }
+
+    /// Whether the kind aims at the algorithm's `leader` role.
+    pub fn aims_at_leader(self) -> bool {
+        matches!(self, NemesisKind::CrashLeader | NemesisKind::IsolateLeader)
     }
 
     /// The kind called `name`.
@@ -83,7 +99,10 @@ impl NemesisKind {
     pub fn needs_two_servers(self) -> bool {
         matches!(
             self,
-            NemesisKind::Partition | NemesisKind::PartitionOneWay | NemesisKind::Isolate
+            NemesisKind::Partition
+                | NemesisKind::PartitionOneWay
+                | NemesisKind::Isolate
+                | NemesisKind::IsolateLeader
         )
     }
 }
@@ -114,6 +133,13 @@ pub struct NemesisConfig {
     /// Swarm testing: each seed draws its own subset of `kinds` and its own
     /// intensities (see [`NemesisConfig::for_seed`]).
     pub swarm: bool,
+    /// Faults may overlap: the next gap starts when a fault starts, not
+    /// when it is undone, and each fault takes a server that has none in
+    /// progress (see [`NemesisConfig::generate`]).
+    pub overlap: bool,
+    /// With `overlap`, at most this many servers crashed or isolated at
+    /// once.
+    pub max_faulty: u32,
 }
 
 impl Default for NemesisConfig {
@@ -130,6 +156,8 @@ impl Default for NemesisConfig {
             max_drift_ppm: 1000,
             loss: 0.5,
             swarm: false,
+            overlap: false,
+            max_faulty: 1,
         }
     }
 }
@@ -212,9 +240,21 @@ impl NemesisConfig {
     }
 
     /// The faults of a run with `seed`, in time order.
+    ///
+    /// With `overlap`, a fault does not wait for the previous one's undo:
+    /// the gap before the next is drawn from this one's start. Each fault
+    /// takes a server drawn among those with no fault of the nemesis in
+    /// progress; a crash or an isolation is skipped (its draws made, so the
+    /// stream stays aligned) when `max_faulty` servers are already crashed
+    /// or isolated, and an isolation is undone by `reconnect`, which leaves
+    /// the other isolations in place. Only the kinds that aim at one server
+    /// may overlap (the parser refuses the others).
     pub fn generate(&self, seed: u64, servers: u32, base: &LinkConfig) -> FaultSchedule {
         if self.swarm {
             return self.for_seed(seed).generate(seed, servers, base);
+        }
+        if self.overlap {
+            return self.generate_overlapping(seed, servers, base);
         }
         let mut rng = SimRng::stream(seed, "nemesis", 0);
         let mut out = Vec::new();
@@ -259,6 +299,79 @@ impl NemesisConfig {
         out
     }
 
+    fn generate_overlapping(&self, seed: u64, servers: u32, base: &LinkConfig) -> FaultSchedule {
+        let mut rng = SimRng::stream(seed, "nemesis", 0);
+        let mut out: FaultSchedule = Vec::new();
+        if self.kinds.is_empty() {
+            return out;
+        }
+        // Per server: when the fault in progress on it is undone, and
+        // whether that fault takes it down (crash) or cuts it off (isolate).
+        let mut busy: Vec<(SimTime, bool)> = vec![(SimTime::ZERO, false); servers as usize];
+        let mut t = self.start;
+        for _ in 0..crate::limits::MAX_NEMESIS_DRAWN {
+            let gap = rng.exponential(self.interval.as_nanos() as f64) as u64;
+            let gap = if self.interval.as_nanos() >= MS as u128 {
+                (gap / MS).max(1) * MS
+            } else {
+                gap.max(1)
+            };
+            t = SimTime(t.0.saturating_add(gap));
+            if t >= self.stop {
+                break;
+            }
+            let kind = *rng.choose(&self.kinds);
+            let length = whole_ms(
+                rng.duration_between(self.min_duration, self.max_duration),
+                self.min_duration,
+                self.max_duration,
+            );
+            let undo_at = (t + length).min(self.stop);
+            let free: Vec<NodeId> = (0..servers)
+                .map(NodeId)
+                .filter(|n| busy[n.index()].0 <= t)
+                .collect();
+            let pick = rng.below(servers as u64) as usize;
+            let (fault, undo) = self.draw(kind, &mut rng, servers, base);
+            let Some(&node) = free.get(pick % free.len().max(1)) else {
+                continue;
+            };
+            let faulty = busy
+                .iter()
+                .filter(|(until, down)| *down && *until > t)
+                .count();
+            let takes_down = matches!(kind, NemesisKind::Crash | NemesisKind::Isolate);
+            if takes_down && faulty as u32 >= self.max_faulty {
+                continue;
+            }
+            let (Some(fault), undo) = (fault.with_node(node), undo) else {
+                continue;
+            };
+            let undo = match (kind, undo) {
+                (NemesisKind::Isolate, _) => Some(Fault::Reconnect { node }),
+                (NemesisKind::Crash, _) => Some(Fault::Restart { node }),
+                (_, Some(u)) => u.with_node(node),
+                (_, None) => None,
+            };
+            busy[node.index()] = (if undo.is_some() { undo_at } else { t }, takes_down);
+            out.push(ScheduledFault {
+                at: t,
+                after_event: None,
+                fault,
+            });
+            if let Some(undo) = undo {
+                out.push(ScheduledFault {
+                    at: undo_at,
+                    after_event: None,
+                    fault: undo,
+                });
+            }
+        }
+        // Stable: an undo and a fault at the same instant keep the undo first.
+        out.sort_by_key(|f| f.at);
+        out
+    }
+
     fn draw(
         &self,
         kind: NemesisKind,
@@ -288,6 +401,16 @@ impl NemesisConfig {
                 (fault, Some(Fault::Heal))
             }
             NemesisKind::Isolate => (Fault::Isolate { node: server(rng) }, Some(Fault::Heal)),
+            // Resolved when they apply; they draw nothing, so adding them to
+            // `kinds` shifts no other kind's draws.
+            NemesisKind::CrashLeader => (
+                aimed(LEADER, Fault::Crash { node: NodeId(0) }),
+                Some(aimed(CRASHED, Fault::Restart { node: NodeId(0) })),
+            ),
+            NemesisKind::IsolateLeader => (
+                aimed(LEADER, Fault::Isolate { node: NodeId(0) }),
+                Some(Fault::Heal),
+            ),
             NemesisKind::Crash => {
                 let node = server(rng);
                 (Fault::Crash { node }, Some(Fault::Restart { node }))
@@ -339,6 +462,17 @@ impl NemesisConfig {
                 )
             }
         }
+    }
+}
+
+/// The role the leader-aimed kinds name.
+pub const LEADER: &str = "leader";
+
+fn aimed(role: &str, action: Fault) -> Fault {
+    Fault::Aimed {
+        role: role.to_string(),
+        chosen: None,
+        action: Box::new(action),
     }
 }
 
@@ -423,5 +557,50 @@ mod tests {
             }
         }
         assert!(down.is_empty() && !cut);
+    }
+
+    #[test]
+    fn overlapping_faults_overlap_within_the_cap() {
+        let mut c = config(vec![NemesisKind::Crash, NemesisKind::Isolate]);
+        c.interval = Duration::from_millis(200);
+        c.overlap = true;
+        c.max_faulty = 2;
+        let mut most = 0;
+        for seed in 0..20 {
+            let faults = c.generate(seed, 5, &LinkConfig::default());
+            assert!(faults.windows(2).all(|w| w[0].at <= w[1].at));
+            let mut faulty = std::collections::BTreeSet::new();
+            for f in &faults {
+                match &f.fault {
+                    Fault::Crash { node } | Fault::Isolate { node } => {
+                        assert!(
+                            faulty.insert(*node),
+                            "seed {seed}: {node} hit twice at once"
+                        );
+                    }
+                    Fault::Restart { node } | Fault::Reconnect { node } => {
+                        assert!(faulty.remove(node));
+                    }
+                    other => panic!("unexpected {other}"),
+                }
+                assert!(
+                    faulty.len() <= 2,
+                    "seed {seed}: {} faulty at {}",
+                    faulty.len(),
+                    f.at
+                );
+                most = most.max(faulty.len());
+            }
+            assert!(faulty.is_empty(), "seed {seed}: every fault undone by stop");
+        }
+        assert_eq!(most, 2, "faults do overlap, up to the cap");
+        // Without overlap the schedule is the one the nemesis always drew.
+        c.overlap = false;
+        let plain = c.generate(3, 5, &LinkConfig::default());
+        assert!(
+            plain
+                .iter()
+                .all(|f| !matches!(f.fault, Fault::Reconnect { .. }))
+        );
     }
 }

@@ -107,6 +107,9 @@ impl RunReport {
         match (expect, &self.failure) {
             (Expectation::Pass, None) => self.complete,
             (Expectation::Failure(name), Some(f)) => *name == f.check,
+            // A share is judged over a sweep; each run may pass or fail it.
+            (Expectation::Share { .. }, None) => self.complete,
+            (Expectation::Share { outcome, .. }, Some(f)) => *outcome == f.check,
             _ => false,
         }
     }
@@ -129,7 +132,8 @@ impl Scenario {
             _ => None,
         };
         let linearizability = self.checks.linearizability.then(|| {
-            let (report, problem) = check_linearizability(handle);
+            let (report, problem) =
+                check_linearizability(handle, self.checks.linearizability_steps);
             if failure.is_none()
                 && let Some(reason) = problem
             {
@@ -194,13 +198,21 @@ pub fn op_timings(handle: &dyn SimHandle) -> Vec<OpTiming> {
 }
 
 /// Checks a run's history against its operation family's model.
-pub fn check_linearizability(handle: &dyn SimHandle) -> (LinearizabilityReport, Option<String>) {
-    let result = handle.check_history(Budget::steps(LINEARIZABILITY_STEPS));
-    linearizability_report(&result)
+/// The search is bounded by `steps` (the scenario's
+/// `linearizability_steps`, [`LINEARIZABILITY_STEPS`] by default).
+pub fn check_linearizability(
+    handle: &dyn SimHandle,
+    steps: u64,
+) -> (LinearizabilityReport, Option<String>) {
+    let result = handle.check_history(Budget::steps(steps));
+    linearizability_report(&result, steps)
 }
 
 /// The report and the failure reason (if any) of a linearizability check.
-pub fn linearizability_report(result: &CheckResult) -> (LinearizabilityReport, Option<String>) {
+pub fn linearizability_report(
+    result: &CheckResult,
+    steps: u64,
+) -> (LinearizabilityReport, Option<String>) {
     let report = LinearizabilityReport {
         verdict: match result.verdict {
             Verdict::Linearizable => "linearizable",
@@ -229,7 +241,7 @@ pub fn linearizability_report(result: &CheckResult) -> (LinearizabilityReport, O
             None => "the client history is not linearizable".to_string(),
         }),
         Verdict::Unknown { reason } => Some(format!(
-            "linearizability undecided within {LINEARIZABILITY_STEPS} search steps: {reason}"
+            "linearizability undecided within {steps} search steps: {reason}"
         )),
     };
     (report, problem)

@@ -29,7 +29,7 @@ pub(crate) struct RawScenario {
     #[serde(default)]
     pub seed: Option<Spanned<Seed>>,
     #[serde(default)]
-    pub expect: Option<Spanned<String>>,
+    pub expect: Option<Spanned<RawExpect>>,
     /// Read by the algorithm itself from the document text; here only its
     /// being a table is checked.
     #[serde(default)]
@@ -135,7 +135,7 @@ pub(crate) struct RawFault {
     pub after_event: Option<Spanned<u64>>,
     pub kind: Spanned<String>,
     #[serde(default)]
-    pub node: Option<Spanned<NodeRef>>,
+    pub node: Option<Spanned<Target>>,
     #[serde(default)]
     pub groups: Option<Spanned<Vec<Vec<Spanned<NodeRef>>>>>,
     #[serde(default)]
@@ -184,6 +184,10 @@ pub(crate) struct RawNemesis {
     pub loss: Option<Spanned<f64>>,
     #[serde(default)]
     pub swarm: Option<bool>,
+    #[serde(default)]
+    pub overlap: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub max_faulty: Option<Spanned<Count>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,6 +201,140 @@ pub(crate) struct RawChecks {
     pub linearizability: Option<Spanned<bool>>,
     #[serde(default)]
     pub liveness: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub linearizability_steps: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub during: Vec<Spanned<RawDuring>>,
+    #[serde(default)]
+    pub happens: Vec<Spanned<RawHappens>>,
+}
+
+/// `expect = "pass"`, or `expect = { outcome = "linearizability",
+/// at_least = "50%" }` for a sweep.
+#[derive(Debug)]
+pub(crate) enum RawExpect {
+    Outcome(String),
+    Share(RawShare),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawShare {
+    pub outcome: Spanned<String>,
+    pub at_least: Spanned<String>,
+}
+
+impl<'de> Deserialize<'de> for RawExpect {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawExpect;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "an outcome like \"pass\", or a table like { outcome = \"linearizability\", at_least = \"50%\" }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawExpect, E> {
+                Ok(RawExpect::Outcome(v.to_string()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawExpect, A::Error> {
+                RawShare::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawExpect::Share)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One `[[checks.during]]` entry: a window and a predicate over an
+/// observable. Exactly one predicate field is set; the conversion says so.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDuring {
+    pub name: Spanned<String>,
+    pub observe: Spanned<String>,
+    #[serde(default)]
+    pub from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub to: Option<Spanned<String>>,
+    #[serde(default, rename = "for")]
+    pub length: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub nodes: Option<Spanned<Vec<Spanned<NodeRef>>>>,
+    #[serde(default)]
+    pub count: Option<Spanned<RawCount>>,
+    #[serde(default)]
+    pub at_most: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub at_least: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub all_equal: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub unchanged: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub grows: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub within: Option<Spanned<Dur>>,
+}
+
+/// One `[[checks.happens]]` entry: a reported event that must occur.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHappens {
+    pub event: Spanned<String>,
+    #[serde(default)]
+    pub at_least: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+    #[serde(default)]
+    pub from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub to: Option<Spanned<String>>,
+    #[serde(default, rename = "for")]
+    pub length: Option<Spanned<Dur>>,
+}
+
+/// `count = 1`, or `count = { at_most = 1 }` / `{ at_least = 2 }`.
+#[derive(Debug)]
+pub(crate) enum RawCount {
+    Exactly(u64),
+    Table(RawCountTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCountTable {
+    #[serde(default)]
+    pub at_most: Option<u64>,
+    #[serde(default)]
+    pub at_least: Option<u64>,
+}
+
+impl<'de> Deserialize<'de> for RawCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawCount;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a number of nodes like 1, or a table like { at_most = 1 } or { at_least = 2 }",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawCount, E> {
+                u64::try_from(v)
+                    .map(RawCount::Exactly)
+                    .map_err(|_| E::custom(format!("found {v}; expected a count of 0 or more")))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawCount, E> {
+                Ok(RawCount::Exactly(v))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawCount, A::Error> {
+                RawCountTable::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawCount::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -305,6 +443,41 @@ impl<'de> Deserialize<'de> for Rate {
             }
         }
         d.deserialize_str(V)
+    }
+}
+
+/// The `node` of a fault: a node id, or a role the algorithm publishes
+/// (`"leader"`), resolved when the fault applies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    Node(NodeRef),
+    Role(String),
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Target;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a node id like 2 or \"n2\", or a role like \"leader\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Target, E> {
+                node_from_i64(v).map(Target::Node)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Target, E> {
+                node_from_i64(i64::try_from(v).unwrap_or(-1)).map(Target::Node)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Target, E> {
+                let digits = v.strip_prefix('n').unwrap_or(v);
+                if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    node_from_str(v).map(Target::Node)
+                } else {
+                    Ok(Target::Role(v.to_string()))
+                }
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 

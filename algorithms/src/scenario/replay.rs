@@ -32,6 +32,7 @@ use super::parse::KERNEL_INVARIANTS;
 use super::raw::RawReplay;
 use super::{RunReport, Scenario, ScenarioError};
 use crate::algorithm::AlgorithmInfo;
+use faultline_sim::{Fault, ScheduledFault};
 use toml::Spanned;
 
 /// The `[replay]` table of a replay file.
@@ -69,11 +70,12 @@ pub fn parse_fingerprint(text: &str) -> Option<u64> {
 
 /// The outcomes a run of `info`'s algorithm can have, as replay files and
 /// `expect` name them.
-fn possible_outcomes(info: &AlgorithmInfo) -> Vec<&str> {
+fn possible_outcomes<'a>(info: &'a AlgorithmInfo, over_time: &[&'a str]) -> Vec<&'a str> {
     let mut names = vec!["pass"];
     names.extend(info.invariants.iter().map(|i| i.name.as_str()));
     names.extend(KERNEL_INVARIANTS);
     names.extend(["linearizability", "liveness"]);
+    names.extend(over_time);
     names
 }
 
@@ -83,6 +85,7 @@ impl ReplayInfo {
         text: &str,
         raw: &Spanned<RawReplay>,
         info: &AlgorithmInfo,
+        over_time: &[&str],
     ) -> Result<Self, ScenarioError> {
         let r = raw.get_ref();
         let fp = r.fingerprint.get_ref();
@@ -97,7 +100,7 @@ impl ReplayInfo {
             )
         })?;
         let outcome = r.outcome.get_ref();
-        let possible = possible_outcomes(info);
+        let possible = possible_outcomes(info, over_time);
         if !possible.contains(&outcome.as_str()) {
             return Err(ScenarioError::at(
                 file,
@@ -137,9 +140,7 @@ pub fn replay_text(scenario: &Scenario, report: &RunReport) -> Result<String, St
     table.remove("faults");
     table.remove("replay");
     if !report.faults.is_empty() {
-        let faults = toml::Value::try_from(&report.faults)
-            .map_err(|e| format!("cannot write the fault schedule: {e}"))?;
-        table.insert("faults".into(), faults);
+        table.insert("faults".into(), faults_value(&report.faults)?);
     }
     let mut replay = toml::Table::new();
     let source = scenario
@@ -179,6 +180,40 @@ pub fn replay_text(scenario: &Scenario, report: &RunReport) -> Result<String, St
          # and the fingerprint and outcome it must reproduce. Reproduce with:\n\
          #   faultline replay <this file>\n\n{body}"
     ))
+}
+
+/// A fault schedule as the `[[faults]]` array of a scenario file.
+pub(crate) fn faults_value(faults: &[ScheduledFault]) -> Result<toml::Value, String> {
+    let entries = faults
+        .iter()
+        .map(fault_value)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(toml::Value::Array(entries))
+}
+
+/// One applied fault as a `[[faults]]` entry. A fault aimed at a role is
+/// written with the server it hit, so the replay applies exactly that
+/// fault; when no server held the role it is written aimed again (the
+/// same run finds no holder again).
+fn fault_value(f: &ScheduledFault) -> Result<toml::Value, String> {
+    let cannot = |e: toml::ser::Error| format!("cannot write the fault schedule: {e}");
+    let Fault::Aimed {
+        role,
+        chosen,
+        action,
+    } = &f.fault
+    else {
+        return toml::Value::try_from(f).map_err(cannot);
+    };
+    let concrete = chosen.and_then(|n| action.with_node(n));
+    let fault = concrete.clone().unwrap_or_else(|| (**action).clone());
+    let mut value = toml::Value::try_from(ScheduledFault { fault, ..f.clone() }).map_err(cannot)?;
+    if concrete.is_none()
+        && let Some(table) = value.as_table_mut()
+    {
+        table.insert("node".into(), toml::Value::String(role.clone()));
+    }
+    Ok(value)
 }
 
 /// Why a replay did not reproduce its run.

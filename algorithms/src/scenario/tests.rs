@@ -182,7 +182,9 @@ fn defaults_fill_what_the_file_leaves_out() {
             invariants: None,
             stride: 1,
             linearizability: false,
-            liveness: None
+            liveness: None,
+            linearizability_steps: outcome::LINEARIZABILITY_STEPS,
+            over_time: Vec::new(),
         }
     );
 }

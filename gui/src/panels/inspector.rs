@@ -136,6 +136,7 @@ fn node_ui(
             ui.label(RichText::new(value).monospace());
         });
     }
+    observables_ui(ui, session, id);
     for section in &view.sections {
         ui.separator();
         match section {
@@ -163,6 +164,29 @@ fn node_ui(
         ui.menu_button("More faults…", |ui| {
             node_fault_menu_ui(ui, session, id, draft, out)
         });
+    });
+}
+
+/// What the algorithm publishes about this node, as checks over time and
+/// role-aimed faults read it (nothing for a client or a crashed server).
+fn observables_ui(ui: &mut egui::Ui, session: &Session, id: NodeId) {
+    let values: Vec<(&str, u64)> = session
+        .handle
+        .observables()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| Some((o.name, session.handle.observe(id, i)?)))
+        .collect();
+    if values.is_empty() {
+        return;
+    }
+    ui.collapsing("observables", |ui| {
+        for (name, value) in values {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(name).weak());
+                ui.label(RichText::new(value.to_string()).monospace());
+            });
+        }
     });
 }
 

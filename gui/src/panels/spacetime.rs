@@ -503,6 +503,8 @@ fn fault_glyph(fault: &Fault) -> &'static str {
         Fault::Partition { .. } | Fault::PartitionOneWay { .. } => "cut",
         Fault::ClockOffset { .. } | Fault::ClockDrift { .. } | Fault::ClockStep { .. } => "clock",
         Fault::Link { .. } => "link",
+        Fault::Reconnect { .. } => "reconnect",
+        Fault::Aimed { action, .. } => fault_glyph(action),
         Fault::Heal | Fault::DropMessage { .. } => "",
     }
 }

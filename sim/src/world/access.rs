@@ -110,6 +110,25 @@ impl<P: Process> World<P> {
             .collect();
         all.extend(self.injections.iter().cloned());
         all.sort_by_key(|f| f.at);
+        // Name the server each aimed fault hit, once it has applied.
+        let mut used = vec![false; self.state.aimed.len()];
+        for f in &mut all {
+            let Fault::Aimed {
+                role,
+                chosen,
+                action,
+            } = &mut f.fault
+            else {
+                continue;
+            };
+            let found = self.state.aimed.iter().enumerate().position(|(i, r)| {
+                !used[i] && r.at == f.at && &r.role == role && r.action == **action
+            });
+            if let Some(i) = found {
+                used[i] = true;
+                *chosen = self.state.aimed[i].chosen;
+            }
+        }
         all
     }
 

@@ -7,6 +7,10 @@ impl<P: Process> World<P> {
     pub(super) fn apply_fault(&mut self, fault: Fault) {
         self.state.stats.faults += 1;
         let now = self.state.now;
+        let fault = match fault {
+            Fault::Aimed { role, action, .. } => self.resolve_aimed(role, *action),
+            other => other,
+        };
         let effective = match &fault {
             Fault::Partition { groups } => {
                 self.state.network.partition(groups);
@@ -25,6 +29,9 @@ impl<P: Process> World<P> {
                 self.state.network.heal();
                 any
             }
+            Fault::Reconnect { node } => self.state.network.reconnect(*node),
+            // No server held the role.
+            Fault::Aimed { .. } => false,
             Fault::Link { from, to, change } => {
                 self.state.network.change_links(*from, *to, change);
                 true
@@ -65,6 +72,7 @@ impl<P: Process> World<P> {
             }
             Fault::DropMessage { message } => self.drop_in_flight(MsgId(*message)),
         };
+        self.fault_applied = effective.then(|| fault.kind_name());
         let restart = match (&fault, effective) {
             (Fault::Restart { node }, true) => Some(*node),
             _ => None,
@@ -80,6 +88,27 @@ impl<P: Process> World<P> {
             let slot = &mut self.state.nodes[node.index()];
             slot.process = Some((self.factory)(node, slot.kind, &slot.durable));
             self.start_node(node);
+        }
+    }
+
+    /// The fault `action` aimed at the holder of `role` now, recorded so
+    /// the applied schedule names the node; the aimed fault itself when no
+    /// server holds the role.
+    fn resolve_aimed(&mut self, role: String, action: Fault) -> Fault {
+        let holder = role_holder(&self.state.nodes, self.config.servers, &role);
+        self.state.aimed.push(Resolution {
+            at: self.state.now,
+            role: role.clone(),
+            action: action.clone(),
+            chosen: holder,
+        });
+        match holder.and_then(|n| action.with_node(n)) {
+            Some(concrete) => concrete,
+            None => Fault::Aimed {
+                role,
+                chosen: None,
+                action: Box::new(action),
+            },
         }
     }
 
@@ -166,4 +195,74 @@ pub fn validate_fault(fault: &Fault, nodes: u32) -> Result<(), ConfigError> {
         }
         _ => Ok(()),
     }
+}
+
+/// Which server an aimed fault hit: kept in the run's state so the applied
+/// schedule (summaries, replay files) names it.
+#[derive(Clone, Debug)]
+pub(crate) struct Resolution {
+    pub at: SimTime,
+    pub role: String,
+    pub action: Fault,
+    pub chosen: Option<NodeId>,
+}
+
+/// The live server holding `role` now: the highest value of the role's
+/// observable, the lowest id on a tie; `None` when no server holds it.
+pub(crate) fn role_holder<P: Process>(
+    slots: &[NodeSlot<P>],
+    servers: u32,
+    role: &str,
+) -> Option<NodeId> {
+    if role == crate::fault::CRASHED {
+        return (0..servers)
+            .map(NodeId)
+            .find(|id| slots[id.index()].process.is_none());
+    }
+    let index = P::OBSERVABLES
+        .iter()
+        .position(|o| o.name == role && o.kind == crate::observe::ObservableKind::Role)?;
+    let mut best: Option<(u64, NodeId)> = None;
+    for i in 0..servers {
+        let id = NodeId(i);
+        let Some(p) = slots[id.index()].process.as_ref() else {
+            continue;
+        };
+        let value = p.observe(index).unwrap_or(0);
+        if value > 0 && best.is_none_or(|(b, _)| value > b) {
+            best = Some((value, id));
+        }
+    }
+    best.map(|(_, id)| id)
+}
+
+/// Checks that an aimed fault names a role `P` publishes and an action a
+/// role can aim.
+pub fn validate_aimed<P: Process>(fault: &Fault) -> Result<(), ConfigError> {
+    let Fault::Aimed { role, action, .. } = fault else {
+        return Ok(());
+    };
+    let restart = matches!(**action, Fault::Restart { .. });
+    if restart != (role == crate::fault::CRASHED) {
+        return Err(ConfigError::Invalid(format!(
+            "fault `{fault}`: a restart aims at `{}` and only a restart does",
+            crate::fault::CRASHED
+        )));
+    }
+    let is_role = restart
+        || P::OBSERVABLES
+            .iter()
+            .any(|o| o.name == role && o.kind == crate::observe::ObservableKind::Role);
+    if !is_role {
+        return Err(ConfigError::Invalid(format!(
+            "fault `{fault}` aims at `{role}`, which is not a role this algorithm publishes"
+        )));
+    }
+    if action.with_node(NodeId(0)).is_none() {
+        return Err(ConfigError::Invalid(format!(
+            "a `{}` fault cannot be aimed at a role",
+            action.kind_name()
+        )));
+    }
+    Ok(())
 }

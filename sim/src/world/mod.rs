@@ -12,7 +12,9 @@ use crate::family::OpFamily;
 use crate::fault::{Fault, FaultSchedule, ScheduledFault};
 use crate::hash::{FixedState, stable_hash};
 use crate::invariant::{Invariant, WorldRef};
+use crate::monitor::{Moment, Monitor, TimeCheck};
 use crate::network::{DropReason, LinkConfig, Network, Transit};
+use crate::observe::Report;
 use crate::process::{
     Ctx, Effect, MsgId, NodeId, NodeKind, NodeView, OpId, OpInput, OpOf, OpOutput, Process, TimerId,
 };
@@ -35,7 +37,7 @@ mod faults;
 mod messages;
 
 pub use config::{ConfigError, RunStatus, Stats, Violation, WorldConfig};
-pub use faults::validate_fault;
+pub use faults::{validate_aimed, validate_fault};
 
 /// Builds a node's process from its durable state: at first boot (from
 /// `Durable::default()`) and at every restart.
@@ -101,6 +103,12 @@ pub(crate) struct WorldState<P: Process> {
     invariants: Vec<Box<dyn Invariant<P>>>,
     /// Events run in a row at the instant `now` (the progress guard).
     same_instant: u64,
+    /// Events the nodes reported, in order (not in the fingerprint).
+    pub reports: Vec<Report>,
+    /// Checks over time (none unless a scenario asks).
+    monitors: Vec<Monitor>,
+    /// Which server each fault aimed at a role hit, in order.
+    aimed: Vec<faults::Resolution>,
 }
 
 /// A message in flight, for display.
@@ -135,6 +143,9 @@ pub struct World<P: Process> {
     recorded_events: u64,
     /// The one node the current event may have changed, if known.
     touched: Option<NodeId>,
+    /// The kind of the fault the current event applied, when it changed
+    /// something (checks over time open and close windows on it).
+    fault_applied: Option<&'static str>,
 }
 
 impl<P: Process> World<P> {
@@ -163,6 +174,7 @@ impl<P: Process> World<P> {
         config.link.validate().map_err(ConfigError::Invalid)?;
         for f in &config.faults {
             validate_fault(&f.fault, total)?;
+            validate_aimed::<P>(&f.fault)?;
             if f.at > config.end {
                 return Err(ConfigError::AfterEnd {
                     fault: f.fault.to_string(),
@@ -210,6 +222,9 @@ impl<P: Process> World<P> {
             status: RunStatus::Running,
             invariants,
             same_instant: 0,
+            reports: Vec::new(),
+            monitors: Vec::new(),
+            aimed: Vec::new(),
         };
         for i in 0..total {
             state.push(SimTime::ZERO, Event::Start(NodeId(i)));
@@ -241,6 +256,7 @@ impl<P: Process> World<P> {
             payloads: Vec::new(),
             recorded_events: 0,
             touched: None,
+            fault_applied: None,
         })
     }
 
@@ -254,6 +270,59 @@ impl<P: Process> World<P> {
         );
         self.workload = workload;
         self
+    }
+
+    /// Adds checks over time ([`crate::monitor`]), evaluated after every
+    /// event whatever the invariant stride. They read observables and
+    /// reports, never the fingerprint.
+    pub fn with_time_checks(mut self, checks: Vec<TimeCheck>) -> Self {
+        assert_eq!(
+            self.state.stats.events, 0,
+            "checks over time are set before the run starts"
+        );
+        let mut monitors: Vec<Monitor> = checks.into_iter().map(Monitor::new).collect();
+        let moment = self.moment();
+        for m in &mut monitors {
+            m.start(&moment);
+        }
+        self.state.monitors = monitors;
+        self.snapshots[0] = self.state.clone();
+        self
+    }
+
+    fn moment(&self) -> Moment<'_, P> {
+        Moment {
+            now: self.state.now,
+            slots: &self.state.nodes,
+            servers: self.config.servers,
+            stats: &self.state.stats,
+            reports: &self.state.reports,
+            event: self.state.stats.events.saturating_sub(1),
+            touched: self.touched,
+            fault: self.fault_applied,
+        }
+    }
+
+    /// Events the nodes have reported so far.
+    pub fn reports(&self) -> &[Report] {
+        &self.state.reports
+    }
+
+    #[inline(never)]
+    fn check_over_time(&mut self) {
+        let mut monitors = std::mem::take(&mut self.state.monitors);
+        let moment = self.moment();
+        let mut failure = None;
+        for m in &mut monitors {
+            if let Err(reason) = m.after_event(&moment) {
+                failure = Some((m.name().to_string(), reason));
+                break;
+            }
+        }
+        self.state.monitors = monitors;
+        if let Some((name, reason)) = failure {
+            self.violate(&name, reason);
+        }
     }
 
     #[inline]
@@ -506,6 +575,7 @@ impl<P: Process> World<P> {
         let mut ctx = Ctx {
             id: node,
             now: slot.clock.read(s.now),
+            monotonic: slot.clock.monotonic(s.now),
             servers: self.config.servers,
             nodes,
             rng: &mut slot.rng,
@@ -549,6 +619,24 @@ impl<P: Process> World<P> {
             Effect::Invoke(op, input) => self.open_op(node, op, *input),
             Effect::Complete(op, outcome) => self.close_op(node, op, *outcome),
             Effect::Note(text) => self.record(RecordKind::Note { node, text }, 0),
+            Effect::Report(name) => self.report(node, name),
+        }
+    }
+
+    fn report(&mut self, node: NodeId, name: &'static str) {
+        assert!(
+            P::REPORTS.iter().any(|r| r.name == name),
+            "{node} reported `{name}`, which its process does not declare in REPORTS"
+        );
+        self.state.reports.push(Report {
+            event: self.state.stats.events,
+            time: self.state.now,
+            node,
+            name,
+        });
+        if self.config.trace == TraceMode::Full {
+            let text = format!("reports {name}");
+            self.record(RecordKind::Note { node, text }, 0);
         }
     }
 
@@ -593,6 +681,10 @@ impl<P: Process> World<P> {
         } else if self.state.until_check > 1 {
             self.state.until_check -= 1;
         }
+        if !self.state.monitors.is_empty() && self.state.status.is_running() {
+            self.check_over_time();
+        }
+        self.fault_applied = None;
         // Before the snapshot, like the invariants: a snapshot holds the
         // status its event ended with.
         let s = &self.state;
@@ -670,7 +762,20 @@ impl<P: Process> World<P> {
         if !self.check_invariants(false) {
             return;
         }
-        self.check_invariants(true);
+        if !self.check_invariants(true) {
+            return;
+        }
+        let end = self.state.now;
+        let mut monitors = std::mem::take(&mut self.state.monitors);
+        let failure = monitors.iter_mut().find_map(|m| {
+            m.at_end(&self.state.reports, end)
+                .err()
+                .map(|reason| (m.name().to_string(), reason))
+        });
+        self.state.monitors = monitors;
+        if let Some((name, reason)) = failure {
+            self.violate(&name, reason);
+        }
     }
 
     /// Checks every invariant; returns false (and stops the run) on failure.

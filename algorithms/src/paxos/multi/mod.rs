@@ -32,6 +32,7 @@
 
 pub mod invariants;
 pub mod msg;
+pub mod observe;
 pub mod params;
 pub mod server;
 pub mod view;
@@ -126,6 +127,15 @@ impl Process for MultiNode {
         match self {
             MultiNode::Server(s) => view::server_view(s),
             MultiNode::Client(c) => c.view(),
+        }
+    }
+    const OBSERVABLES: &'static [faultline_sim::Observable] = observe::OBSERVABLES;
+    const REPORTS: &'static [faultline_sim::ReportDoc] = observe::REPORTS;
+
+    fn observe(&self, index: usize) -> Option<u64> {
+        match self {
+            MultiNode::Server(s) => observe::observe(s, index),
+            MultiNode::Client(_) => None,
         }
     }
 }

@@ -559,6 +559,7 @@ impl Server {
             .copied()
             .unwrap_or(self.contiguous);
         self.role = Role::Leader { ballot };
+        ctx.report(super::observe::LEADER_ELECTED);
         self.leader = Some(self.id);
         self.next_slot = last + 1;
         let holes = (start..=last)

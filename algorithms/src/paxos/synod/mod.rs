@@ -47,6 +47,7 @@
 pub mod invariants;
 pub mod msg;
 pub mod node;
+pub mod observe;
 pub mod params;
 pub mod view;
 
@@ -133,6 +134,15 @@ impl Process for PaxosNode {
         match self {
             PaxosNode::Server(s) => view::server_view(s),
             PaxosNode::Client(c) => view::client_view(c),
+        }
+    }
+    const OBSERVABLES: &'static [faultline_sim::Observable] = observe::OBSERVABLES;
+    const REPORTS: &'static [faultline_sim::ReportDoc] = observe::REPORTS;
+
+    fn observe(&self, index: usize) -> Option<u64> {
+        match self {
+            PaxosNode::Server(s) => observe::observe(s, index),
+            PaxosNode::Client(_) => None,
         }
     }
 }

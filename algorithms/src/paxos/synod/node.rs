@@ -401,6 +401,7 @@ impl Server {
 
     fn learn(&mut self, ctx: &mut PCtx<'_, '_>, value: String) {
         ctx.note_with(|| format!("learns {value:?}"));
+        ctx.report(super::observe::VALUE_LEARNED);
         ctx.durable_mut().decided = Some(value.clone());
         self.decided = Some(value.clone());
         self.phase = Phase::Idle;

@@ -193,6 +193,7 @@ impl Server {
 
     pub(super) fn become_leader(&mut self, ctx: &mut SCtx<'_, '_>) {
         ctx.note_with(|| format!("becomes leader of term {}", self.current_term));
+        ctx.report(super::super::LEADER_ELECTED);
         self.role = Role::Leader;
         self.leader = Some(self.id);
         if let Some((id, _)) = self.election_timer.take() {

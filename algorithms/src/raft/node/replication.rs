@@ -151,6 +151,9 @@ impl Server {
             match self.log.term_at(index) {
                 Some(t) if t == entry.term => continue,
                 Some(_) => {
+                    // §5.3: the tail of a deposed leader (or of its
+                    // followers) gives way to the current leader's entries.
+                    ctx.report(super::super::ENTRIES_OVERWRITTEN);
                     self.log_truncate(ctx, index);
                     self.log_append(ctx, entry);
                 }
@@ -238,6 +241,7 @@ impl Server {
         let last_index = snapshot.last_index;
         if last_index > self.commit_index {
             ctx.note_with(|| format!("installs snapshot up to {last_index} from {from}"));
+            ctx.report(super::super::SNAPSHOT_INSTALLED);
             self.log
                 .install_snapshot(last_index, snapshot.last_term, snapshot.chain);
             let d = ctx.durable_mut();
@@ -362,5 +366,6 @@ impl Server {
         d.log.compact_to(index);
         d.snapshot = Some(snapshot);
         ctx.note_with(|| format!("snapshot up to {index}"));
+        ctx.report(super::super::SNAPSHOT_TAKEN);
     }
 }

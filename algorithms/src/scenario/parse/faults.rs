@@ -4,12 +4,15 @@
 use super::setup::{latency, probability};
 use super::*;
 use crate::limits::{MAX_CLOCK_JUMP_NANOS, MAX_NEMESIS_FAULTS};
-use crate::scenario::raw::SignedDur;
+use crate::scenario::raw::{SignedDur, Target};
+use faultline_sim::fault::CRASHED;
 use faultline_sim::time::format_nanos;
 
 pub(super) struct Nodes {
     pub(super) servers: u32,
     pub(super) clients: u32,
+    /// The roles the algorithm publishes, which a fault's `node` may name.
+    pub(super) roles: Vec<&'static str>,
 }
 
 impl Nodes {
@@ -66,11 +69,12 @@ impl Nodes {
 }
 
 /// The fields each fault kind takes, beside `at`, `after_event` and `kind`.
-pub(crate) const FAULT_KINDS: [(&str, &[&str]); 11] = [
+pub(crate) const FAULT_KINDS: [(&str, &[&str]); 12] = [
     ("partition", &["groups"]),
     ("partition_one_way", &["from", "to"]),
     ("isolate", &["node"]),
     ("heal", &[]),
+    ("reconnect", &["node"]),
     ("crash", &["node"]),
     ("restart", &["node"]),
     ("clock_offset", &["node", "offset"]),
@@ -139,9 +143,41 @@ pub(super) fn fault(
             format!("a `{kind}` fault needs `{name}`; it takes: {}", takes()),
         )
     };
-    let node = || -> Result<NodeId, ScenarioError> {
+    // A role stands for its holder when the fault applies: the action is
+    // built on a placeholder node and wrapped below.
+    let mut aimed_at: Option<String> = None;
+    let mut node = || -> Result<NodeId, ScenarioError> {
         let n = r.node.as_ref().ok_or_else(|| missing("node"))?;
-        nodes.check(cx, *n.get_ref(), n.span())
+        match n.get_ref() {
+            Target::Node(id) => nodes.check(cx, *id, n.span()),
+            Target::Role(role) if kind == "restart" && role == CRASHED => {
+                aimed_at = Some(role.clone());
+                Ok(NodeId(0))
+            }
+            Target::Role(role) if kind == "restart" => Err(cx.err(
+                n.span(),
+                format!("found the role {role:?}; a `restart` takes a node id, or \"{CRASHED}\" for the crashed server with the lowest id (a crashed server holds no role)"),
+            )),
+            Target::Role(role) if role == CRASHED => Err(cx.err(
+                n.span(),
+                format!("\"{CRASHED}\" names a down server, which only a `restart` can aim at; expected a node id or a role"),
+            )),
+            Target::Role(role) if nodes.roles.contains(&role.as_str()) => {
+                aimed_at = Some(role.clone());
+                Ok(NodeId(0))
+            }
+            Target::Role(role) => {
+                let known = if nodes.roles.is_empty() {
+                    "this algorithm publishes no roles".to_string()
+                } else {
+                    format!("this algorithm's roles are: {}", nodes.roles.join(", "))
+                };
+                Err(cx.err(
+                    n.span(),
+                    format!("found {role:?}; expected a node id like 2 or \"n2\", or a role ({known})"),
+                ))
+            }
+        }
     };
     let fault = match kind {
         "partition" => {
@@ -175,6 +211,7 @@ pub(super) fn fault(
             to: nodes.list(cx, r.to.as_ref().ok_or_else(|| missing("to"))?)?,
         },
         "isolate" => Fault::Isolate { node: node()? },
+        "reconnect" => Fault::Reconnect { node: node()? },
         "heal" => Fault::Heal,
         "crash" => Fault::Crash { node: node()? },
         "restart" => Fault::Restart { node: node()? },
@@ -240,6 +277,14 @@ pub(super) fn fault(
                 .get_ref(),
         },
     };
+    let fault = match aimed_at {
+        Some(role) => Fault::Aimed {
+            role,
+            chosen: None,
+            action: Box::new(fault),
+        },
+        None => fault,
+    };
     let at = SimTime::from_duration(r.at.get_ref().0);
     if at > end {
         return Err(cx.err(
@@ -276,9 +321,10 @@ fn clock_jump(cx: &Ctx<'_>, name: &str, v: &Spanned<SignedDur>) -> Result<i64, S
 pub(super) fn nemesis(
     cx: &Ctx<'_>,
     n: &Spanned<RawNemesis>,
-    servers: u32,
+    nodes: &Nodes,
     end: SimTime,
 ) -> Result<NemesisConfig, ScenarioError> {
+    let servers = nodes.servers;
     let r = n.get_ref();
     let d = NemesisConfig::default();
     let mut kinds = Vec::new();
@@ -298,6 +344,15 @@ pub(super) fn nemesis(
                 k.span(),
                 format!(
                     "nemesis kind `{}` needs at least 2 servers, found {servers}",
+                    kind.name()
+                ),
+            ));
+        }
+        if kind.aims_at_leader() && !nodes.roles.contains(&crate::scenario::nemesis::LEADER) {
+            return Err(cx.err(
+                k.span(),
+                format!(
+                    "nemesis kind `{}` aims at the leader, but this algorithm publishes no `leader` role; expected a kind that draws its server",
                     kind.name()
                 ),
             ));
@@ -408,6 +463,51 @@ pub(super) fn nemesis(
     };
     let max_clock_offset = nemesis_jump(cx, "max_clock_offset", &r.max_clock_offset)?;
     let max_clock_step = nemesis_jump(cx, "max_clock_step", &r.max_clock_step)?;
+    let overlap = r.overlap.as_ref().is_some_and(|o| *o.get_ref());
+    if overlap {
+        let lone = [
+            NemesisKind::Partition,
+            NemesisKind::PartitionOneWay,
+            NemesisKind::LossyLinks,
+            NemesisKind::CrashLeader,
+            NemesisKind::IsolateLeader,
+        ];
+        if let Some(k) = r
+            .kinds
+            .get_ref()
+            .iter()
+            .find(|k| NemesisKind::from_name(k.get_ref()).is_some_and(|k| lone.contains(&k)))
+        {
+            return Err(cx.err(
+                k.span(),
+                format!(
+                    "`{}` cannot overlap other faults (its undo would undo theirs, or could not tell its server from theirs); with overlap = true expected kinds that draw one server: isolate, crash, clock_offset, clock_drift, clock_step",
+                    k.get_ref()
+                ),
+            ));
+        }
+    }
+    let max_faulty = match &r.max_faulty {
+        Some(m) if !overlap => {
+            return Err(cx.err(
+                m.span(),
+                "max_faulty caps overlapping faults; expected `overlap = true` beside it",
+            ));
+        }
+        Some(m) if m.get_ref().0 == 0 || m.get_ref().0 >= servers => {
+            return Err(cx.err(
+                m.span(),
+                format!(
+                    "found max_faulty = {}; expected 1 to {} (fewer than the {servers} servers)",
+                    m.get_ref().0,
+                    servers.saturating_sub(1)
+                ),
+            ));
+        }
+        Some(m) => m.get_ref().0,
+        // A minority: the cluster keeps a working majority.
+        None => (servers.saturating_sub(1) / 2).max(1),
+    };
     Ok(NemesisConfig {
         kinds,
         start,
@@ -420,6 +520,8 @@ pub(super) fn nemesis(
         max_drift_ppm,
         loss,
         swarm,
+        overlap,
+        max_faulty,
     })
 }
 

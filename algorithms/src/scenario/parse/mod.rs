@@ -8,7 +8,8 @@
 
 use super::nemesis::{NemesisConfig, NemesisKind};
 use super::raw::{
-    NodeOrList, NodeRef, RawClients, RawFault, RawLatency, RawNemesis, RawNetwork, RawScenario,
+    NodeOrList, NodeRef, RawClients, RawExpect, RawFault, RawLatency, RawNemesis, RawNetwork,
+    RawScenario,
 };
 use super::replay::ReplayInfo;
 use super::{
@@ -16,8 +17,9 @@ use super::{
 };
 use crate::algorithm::AlgorithmInfo;
 use crate::family::families;
-use crate::limits::{KERNEL_CHECKS, MAX_EXPECTED_OPERATIONS, MAX_NODES};
+use crate::limits::{KERNEL_CHECKS, MAX_EXPECTED_OPERATIONS, MAX_LINEARIZABILITY_STEPS, MAX_NODES};
 use crate::registry::{algorithms, find};
+use crate::scenario::outcome::LINEARIZABILITY_STEPS;
 use faultline_sim::clock::MAX_DRIFT_PPM;
 use faultline_sim::network::check_probability;
 use faultline_sim::time::format_duration;
@@ -30,6 +32,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 mod faults;
+mod over_time;
 mod setup;
 
 use faults::{Nodes, fault, nemesis};
@@ -49,7 +52,10 @@ impl Ctx<'_> {
     }
 }
 
-pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+/// `authored`: the file as a person wrote it, where a window anchored on a
+/// fault kind that cannot apply is a mistake; replay files and schedules
+/// the tools derived hold whatever faults a run applied, so there it is not.
+pub(crate) fn parse(file: &str, text: &str, authored: bool) -> Result<Scenario, ScenarioError> {
     let cx = Ctx { file, text };
     let raw: RawScenario = toml::from_str(text)
         .map_err(|e| ScenarioError::from_toml(file, text, e.span(), e.message()))?;
@@ -98,7 +104,17 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     if let Some(c) = &raw.clients {
         expected_operations(&cx, c.get_ref(), clients, &workload, duration)?;
     }
-    let nodes = Nodes { servers, clients };
+    let roles: Vec<&'static str> = info
+        .observables
+        .iter()
+        .filter(|o| o.kind == faultline_sim::ObservableKind::Role)
+        .map(|o| o.name)
+        .collect();
+    let nodes = Nodes {
+        servers,
+        clients,
+        roles,
+    };
 
     let mut faults = Vec::with_capacity(raw.faults.len());
     for f in &raw.faults {
@@ -106,14 +122,26 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     }
 
     let nemesis = match &raw.nemesis {
-        Some(n) => Some(nemesis(&cx, n, servers, end)?),
+        Some(n) => Some(nemesis(&cx, n, &nodes, end)?),
         None => None,
     };
 
-    let checks = checks(&cx, &raw, &info, clients, &faults, nemesis.as_ref(), end)?;
+    let schedule = over_time::Schedule {
+        end,
+        faults: &faults,
+        nemesis: nemesis.as_ref(),
+        strict: authored && raw.replay.is_none(),
+    };
+    let checks = checks(&cx, &raw, &info, &nodes, &schedule)?;
     let expect = expectation(&cx, &raw, &info, &checks)?;
     let replay = match &raw.replay {
-        Some(r) => Some(ReplayInfo::from_raw(cx.file, text, r, &info)?),
+        Some(r) => Some(ReplayInfo::from_raw(
+            cx.file,
+            text,
+            r,
+            &info,
+            &checks.over_time_names(),
+        )?),
         None => None,
     };
     if replay.is_some() && nemesis.is_some() {
@@ -213,22 +241,27 @@ fn expected_operations(
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn checks(
     cx: &Ctx<'_>,
     raw: &RawScenario,
     info: &AlgorithmInfo,
-    clients: u32,
-    faults: &[ScheduledFault],
-    nemesis: Option<&NemesisConfig>,
-    end: SimTime,
+    nodes: &Nodes,
+    schedule: &over_time::Schedule<'_>,
 ) -> Result<Checks, ScenarioError> {
+    let (clients, faults, nemesis, end) = (
+        nodes.clients,
+        schedule.faults,
+        schedule.nemesis,
+        schedule.end,
+    );
     let Some(c) = &raw.checks else {
         return Ok(Checks {
             invariants: None,
             stride: 1,
             linearizability: false,
             liveness: None,
+            linearizability_steps: LINEARIZABILITY_STEPS,
+            over_time: Vec::new(),
         });
     };
     let invariants = match &c.invariants {
@@ -302,11 +335,67 @@ fn checks(
         }
         None => None,
     };
+    let linearizability_steps = match &c.linearizability_steps {
+        Some(s) if !linearizability => {
+            return Err(cx.err(
+                s.span(),
+                "a search budget without the search; expected `linearizability = true` beside it",
+            ));
+        }
+        Some(s) if *s.get_ref() == 0 || *s.get_ref() > MAX_LINEARIZABILITY_STEPS => {
+            return Err(cx.err(
+                s.span(),
+                format!(
+                    "found {} search steps; expected 1 to {MAX_LINEARIZABILITY_STEPS} (a step is a few microseconds: the bound keeps one run's check within minutes)",
+                    s.get_ref()
+                ),
+            ));
+        }
+        Some(s) => *s.get_ref(),
+        None => LINEARIZABILITY_STEPS,
+    };
+    let mut over_time: Vec<faultline_sim::TimeCheck> = Vec::new();
+    for d in &c.during {
+        let check = over_time::during(cx, d, info, nodes, schedule)?;
+        let taken = check.name == over_time::DID_NOT_EXERCISE
+            || over_time.iter().any(|c| c.name == check.name);
+        if taken {
+            let span = d.get_ref().name.span();
+            return Err(cx.err(
+                span,
+                format!("another check is already named `{}`; expected a name of its own (it becomes the run's outcome)", check.name),
+            ));
+        }
+        over_time.push(check);
+    }
+    for h in &c.happens {
+        let check = over_time::happens(cx, h, info, schedule)?;
+        let clash = over_time.iter().any(|c| {
+            c.name == check.name
+                && matches!(
+                    c.requirement,
+                    faultline_sim::monitor::Requirement::Holds { .. }
+                )
+        });
+        if clash {
+            let span = h.get_ref().name.as_ref().map_or(h.span(), |n| n.span());
+            return Err(cx.err(
+                span,
+                format!(
+                    "a [[checks.during]] is already named `{}`; expected a name of its own",
+                    check.name
+                ),
+            ));
+        }
+        over_time.push(check);
+    }
     Ok(Checks {
         invariants,
         stride: c.stride.unwrap_or(1),
         linearizability,
         liveness,
+        linearizability_steps,
+        over_time,
     })
 }
 
@@ -319,7 +408,64 @@ fn expectation(
     let Some(e) = &raw.expect else {
         return Ok(Expectation::Pass);
     };
-    let name = e.get_ref().as_str();
+    match e.get_ref() {
+        RawExpect::Outcome(name) => expected_outcome(cx, e.span(), name, info, checks),
+        RawExpect::Share(share) => {
+            let name = share.outcome.get_ref();
+            if name == "pass" {
+                return Err(cx.err(
+                    share.outcome.span(),
+                    "a share names a check that fails on some seeds; expected a check's name, not \"pass\"",
+                ));
+            }
+            let Expectation::Failure(outcome) =
+                expected_outcome(cx, share.outcome.span(), name, info, checks)?
+            else {
+                unreachable!("a name other than pass is a failure");
+            };
+            let at_least_basis_points = parse_percent(share.at_least.get_ref()).ok_or_else(|| {
+                cx.err(
+                    share.at_least.span(),
+                    format!(
+                        "found {:?}; expected a share of seeds like \"50%\" or \"12.5%\", above 0% and at most 100%",
+                        share.at_least.get_ref()
+                    ),
+                )
+            })?;
+            Ok(Expectation::Share {
+                outcome,
+                at_least_basis_points,
+            })
+        }
+    }
+}
+
+/// `"50%"` as 5000 hundredths of a percent; at most two decimals, above 0
+/// and at most 100.
+fn parse_percent(text: &str) -> Option<u32> {
+    let number = text.strip_suffix('%')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (whole, frac) = match number.split_once('.') {
+        Some((whole, frac)) if digits(frac) => (whole, frac),
+        Some(_) => return None,
+        None => (number, ""),
+    };
+    if !digits(whole) || frac.len() > 2 || whole.len() > 3 {
+        return None;
+    }
+    let whole: u32 = whole.parse().ok()?;
+    let frac: u32 = format!("{frac:0<2}").parse().ok()?;
+    let points = whole * 100 + frac;
+    (points > 0 && points <= 10_000).then_some(points)
+}
+
+fn expected_outcome(
+    cx: &Ctx<'_>,
+    span: Range<usize>,
+    name: &str,
+    info: &AlgorithmInfo,
+    checks: &Checks,
+) -> Result<Expectation, ScenarioError> {
     if name == "pass" {
         return Ok(Expectation::Pass);
     }
@@ -329,6 +475,7 @@ fn expectation(
         None => known_invariant,
     };
     let ok = checked
+        || checks.over_time_names().contains(&name)
         || KERNEL_INVARIANTS.contains(&name)
         || (name == "linearizability" && checks.linearizability)
         || (name == "liveness" && checks.liveness.is_some());
@@ -345,10 +492,29 @@ fn expectation(
         let mut names: Vec<&str> = vec!["pass"];
         names.extend(info.invariants.iter().map(|i| i.name.as_str()));
         names.extend(["linearizability", "liveness"]);
+        names.extend(checks.over_time_names());
         format!(
             "unknown outcome `{name}`; expected one of: {}",
             names.join(", ")
         )
     };
-    Err(cx.err(e.span(), why))
+    Err(cx.err(span, why))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_percent;
+
+    #[test]
+    fn percents_read_to_hundredths() {
+        assert_eq!(parse_percent("50%"), Some(5000));
+        assert_eq!(parse_percent("12.5%"), Some(1250));
+        assert_eq!(parse_percent("0.25%"), Some(25));
+        assert_eq!(parse_percent("100%"), Some(10_000));
+        for bad in [
+            "0%", "101%", "50", "-5%", "5.%", "1.234%", "%", "1e2%", " 5%",
+        ] {
+            assert_eq!(parse_percent(bad), None, "{bad}");
+        }
+    }
 }
