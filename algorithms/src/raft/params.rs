@@ -64,6 +64,10 @@ pub enum RaftBug {
     /// client, as soon as it appends it, before a majority stores it (§5.3:
     /// only committed entries may be applied).
     ApplyBeforeCommit,
+    /// Leases and the "heard from a leader recently" vote check measured on
+    /// the wall clock, which steps, instead of the monotonic clock, which
+    /// only drifts: a leader whose clock steps back keeps its lease too long.
+    LeaseOnWallClock,
 }
 
 impl BugVariant for RaftBug {
@@ -138,6 +142,11 @@ impl BugVariant for RaftBug {
             name: "apply_before_commit",
             doc: "The leader applies entries (and answers clients) as soon as it appends them, before a majority stores them (§5.3).",
             caught_by: "state_machine_safety",
+        },
+        BugInfo {
+            name: "lease_on_wall_clock",
+            doc: "Measure leases on the wall clock, which steps, not the monotonic one: a leader whose clock steps back serves reads after its lease ended.",
+            caught_by: "linearizability",
         },
     ];
 }

@@ -119,7 +119,7 @@ impl Server {
     ) {
         let log_ok = self.params.has(RaftBug::VoteWithoutLogCheck)
             || self.log.is_behind_or_equal(last_log_term, last_log_index);
-        let in_lease = self.leader_recently_heard(ctx.now());
+        let in_lease = self.leader_recently_heard(self.lease_now(ctx));
         if pre_vote {
             // Would vote: a later term, an up-to-date log, and no leader heard.
             let granted = term > self.current_term && log_ok && !in_lease;

@@ -173,9 +173,24 @@ impl Server {
     pub fn progress(&self) -> &[Progress] {
         &self.progress
     }
-    /// The lease end on this server's clock (lease mode, leader only).
+    /// The lease end on this server's monotonic clock (lease mode, leader
+    /// only).
     pub fn lease_until(&self) -> Option<LocalTime> {
         self.lease_until
+    }
+
+    /// The clock leases and the "heard from a leader recently" vote check
+    /// (thesis §6.4.1) measure durations on: the monotonic one, which
+    /// drifts but never steps. A wall clock stepped back would stretch a
+    /// lease, and one stepped forward would let a follower vote while the
+    /// leader it heard from still holds its lease. The planted bug
+    /// `lease_on_wall_clock` uses the wall clock.
+    pub(super) fn lease_now(&self, ctx: &SCtx<'_, '_>) -> LocalTime {
+        if self.params.has(RaftBug::LeaseOnWallClock) {
+            ctx.now()
+        } else {
+            ctx.monotonic_now()
+        }
     }
 
     fn majority(&self) -> usize {
@@ -216,7 +231,7 @@ impl Server {
         if self.params.read_mode == ReadMode::Lease {
             // A restarted server may have acknowledged a lease just before it
             // crashed: wait out a timeout before voting for anyone else.
-            self.last_leader_contact = Some(ctx.now());
+            self.last_leader_contact = Some(self.lease_now(ctx));
         }
         self.reset_election_timer(ctx);
         self.apply_committed(ctx);

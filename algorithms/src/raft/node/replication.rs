@@ -8,7 +8,7 @@ impl Server {
     /// Starts a heartbeat round: AppendEntries (or a snapshot) to every peer.
     pub(super) fn broadcast_append(&mut self, ctx: &mut SCtx<'_, '_>) {
         self.round += 1;
-        self.round_sent.push_back((self.round, ctx.now()));
+        self.round_sent.push_back((self.round, self.lease_now(ctx)));
         if self.round_sent.len() > 64 {
             self.round_sent.pop_front();
         }
@@ -111,7 +111,7 @@ impl Server {
         }
         self.become_follower(ctx, term);
         self.leader = Some(from);
-        self.last_leader_contact = Some(ctx.now());
+        self.last_leader_contact = Some(self.lease_now(ctx));
         self.reset_election_timer(ctx);
 
         // Entries this server has compacted are committed, so they match.
@@ -236,7 +236,7 @@ impl Server {
         }
         self.become_follower(ctx, term);
         self.leader = Some(from);
-        self.last_leader_contact = Some(ctx.now());
+        self.last_leader_contact = Some(self.lease_now(ctx));
         self.reset_election_timer(ctx);
         let last_index = snapshot.last_index;
         if last_index > self.commit_index {

@@ -75,7 +75,7 @@ impl Server {
         seq: u64,
         key: String,
     ) {
-        let now = ctx.now();
+        let now = self.lease_now(ctx);
         let local = self.params.has(RaftBug::LocalReads);
         let leased = self.params.read_mode == ReadMode::Lease
             && self.lease_until.is_some_and(|t| now < t)

@@ -180,7 +180,7 @@ enum Catch {
 }
 
 /// The shipped bug scenarios, the check each must trip, and where.
-const BUG_SCENARIOS: [(&str, &str, Catch); 12] = [
+const BUG_SCENARIOS: [(&str, &str, Catch); 13] = [
     (
         "bug-vote-without-log-check.toml",
         "leader_completeness",
@@ -226,6 +226,11 @@ const BUG_SCENARIOS: [(&str, &str, Catch); 12] = [
     ("bug-forget-vote.toml", "election_safety", Catch::OwnSeed),
     (
         "bug-lease-ignores-drift.toml",
+        "linearizability",
+        Catch::OwnSeed,
+    ),
+    (
+        "bug-lease-on-wall-clock.toml",
         "linearizability",
         Catch::OwnSeed,
     ),
@@ -306,6 +311,7 @@ fn every_bug_variant_is_listed() {
         RaftBug::NoDedup,
         RaftBug::LeaseIgnoresDrift,
         RaftBug::ApplyBeforeCommit,
+        RaftBug::LeaseOnWallClock,
     ];
     // A new variant fails to compile here until it is added above.
     for bug in every {
@@ -321,7 +327,8 @@ fn every_bug_variant_is_listed() {
             | RaftBug::LocalReads
             | RaftBug::NoDedup
             | RaftBug::LeaseIgnoresDrift
-            | RaftBug::ApplyBeforeCommit => {}
+            | RaftBug::ApplyBeforeCommit
+            | RaftBug::LeaseOnWallClock => {}
         }
     }
     let mut listed: Vec<String> = RaftBug::ALL.iter().map(|b| b.name.to_string()).collect();
