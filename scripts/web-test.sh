@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The browser lab's test: builds the site, serves it, opens it in headless
+# Chromium and checks that
+#   - a link with run=end drives the run to its end in the page, and the
+#     page's status names the scenario, the seed, and the fingerprint that
+#     `faultline run` computes natively for the same file and seed;
+#   - the cluster view in a screenshot is drawn, not blank;
+#   - without WebGL the page shows a readable message, not a blank page;
+# and reports the wasm's compressed size and the time to the first frame.
+#
+#   scripts/web-test.sh
+#
+# Environment: WEB_TEST_SCENARIO (default raft/leader-crash), WEB_TEST_SEED
+# (default 3), WEB_TEST_SCREENSHOT (where to keep the screenshot; default
+# a temporary file), CARGO_TARGET_DIR. Installs Debian's chromium (and
+# nodejs) with apt when they are missing, with sudo when not root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scenario=${WEB_TEST_SCENARIO:-raft/leader-crash}
+seed=${WEB_TEST_SEED:-3}
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+apt_install() {
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "$@" >/dev/null
+}
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$chromium" ]; then
+  echo "installing chromium (apt)"
+  apt_install chromium
+  chromium=$(command -v chromium)
+fi
+command -v node >/dev/null || { echo "installing nodejs (apt)"; apt_install nodejs; }
+echo "browser: $("$chromium" --version 2>/dev/null | head -1); node $(node --version)"
+
+dist="$work/dist"
+scripts/web-build.sh "$dist"
+
+# The desktop CLI's fingerprint for the same file and seed.
+cli_output=$(cargo run --quiet --bin faultline -- run "scenarios/$scenario.toml" --seed "$seed" || true)
+fingerprint=$(printf '%s\n' "$cli_output" | awk '$1 == "fingerprint" { print $2 }')
+[ -n "$fingerprint" ] || { printf 'error: no fingerprint from faultline run:\n%s\n' "$cli_output" >&2; exit 1; }
+echo "native: faultline run scenarios/$scenario.toml --seed $seed: fingerprint $fingerprint"
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$dist" >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do
+  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
+  sleep 0.1
+done
+
+screenshot=${WEB_TEST_SCREENSHOT:-$work/lab.png}
+expected=$(printf '{"scenario": "%s", "seed": %s, "fingerprint": "%s", "screenshot": "%s"}' \
+  "$scenario" "$seed" "$fingerprint" "$screenshot")
+node scripts/web-test.mjs "$chromium" "http://127.0.0.1:$port/" "$expected"
