@@ -46,7 +46,7 @@ pub struct LaunchOptions {
 /// The scenario opened when none is given and none is remembered.
 pub const DEFAULT_SCENARIO: &str = "scenarios/gossip/basic.toml";
 
-/// Runs the lab until its window closes. (In a browser, [`web::start`]
+/// Runs the lab until its window closes. (In a browser, `web::start`
 /// runs it in the page instead.)
 ///
 /// The environment can script a run (used by `scripts/screenshot.sh` and

@@ -257,10 +257,11 @@ mod tests {
 
     #[test]
     fn a_valid_text_gives_its_title_and_pasted_text_has_a_name() {
-        let mut editor = EditorPanel::default();
-        editor.text = crate::web::library::shipped_text(Path::new("scenarios/gossip/basic.toml"))
-            .unwrap()
-            .to_string();
+        let shipped = crate::web::library::shipped_text(Path::new("scenarios/gossip/basic.toml"));
+        let mut editor = EditorPanel {
+            text: shipped.unwrap().to_string(),
+            ..EditorPanel::default()
+        };
         assert_eq!(editor.verdict(), &Verdict::Valid("Gossip basics".into()));
         assert_eq!(editor.file_name(), PASTED_NAME);
         assert_eq!(download_name("scenarios/raft/x.toml"), "x.toml");
