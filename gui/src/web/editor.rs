@@ -118,6 +118,7 @@ impl EditorPanel {
             job.wrap.max_width = wrap_width;
             ui.fonts_mut(|f| f.layout_job(job))
         };
+        let label = ui.label(RichText::new("Scenario text").small().weak());
         egui::ScrollArea::both().show(ui, |ui| {
             ui.add(
                 egui::TextEdit::multiline(&mut self.text)
@@ -127,6 +128,7 @@ impl EditorPanel {
                     .hint_text("Paste a scenario file here")
                     .layouter(&mut layouter),
             )
+            .labelled_by(label.id)
         });
     }
 
