@@ -13,11 +13,15 @@
 //    frame.
 // 2. Takes a screenshot and checks the cluster view (its rectangle is in
 //    the status) is drawn: many distinct colours, not one flat fill.
-// 3. Opens the page with WebGL and WebGPU turned off and checks a readable
+// 3. Opens URL_BASE#scenario=S&seed=N&event=E (E: EXPECTED.branch_event),
+//    presses H (heal: a fault injected after event E) and Ctrl+S, and keeps
+//    the branch the page downloads in EXPECTED.download_dir, for
+//    `faultline replay` to check natively.
+// 4. Opens the page with WebGL and WebGPU turned off and checks a readable
 //    message replaces the lab.
 // Exits non-zero with a reason on the first failed check.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -93,7 +97,7 @@ async function launch(extraArgs) {
   });
   await page('Runtime.enable');
   await page('Page.enable');
-  return { page, close, consoleLines, stderr: () => stderr };
+  return { page, browser: send, close, consoleLines, stderr: () => stderr };
 }
 
 async function evaluate(page, expression) {
@@ -226,6 +230,38 @@ async function checkTheLab() {
   await close();
 }
 
+/** Presses a key on the focused canvas, as a user would. */
+async function press(page, key, code, modifiers = 0) {
+  const text = modifiers ? undefined : key;
+  await page('Input.dispatchKeyEvent', { type: 'keyDown', key, code, modifiers, text });
+  await page('Input.dispatchKeyEvent', { type: 'keyUp', key, code, modifiers });
+}
+
+async function checkBranchDownload() {
+  if (!expected.download_dir) return;
+  const { page, browser, close, consoleLines } = await launch([]);
+  await browser('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: expected.download_dir });
+  const event = expected.branch_event;
+  await page('Page.navigate', { url: `${base}#scenario=${expected.scenario}&seed=${expected.seed}&event=${event}` });
+  await waitFor(page, `the cursor at event ${event}`, (s) => s.error || Number(s.event) === event, consoleLines);
+  await evaluate(page, "document.getElementById('lab').focus()");
+  await press(page, 'h', 'KeyH');
+  const healed = await waitFor(page, 'the injected heal', (s) => s.error || Number(s.event) === event + 1, consoleLines);
+  if (healed.error) fail(`the page reports an error: ${healed.error}`);
+  await press(page, 's', 'KeyS', 2 /* Ctrl */);
+  const file = join(expected.download_dir, expected.branch_file);
+  const started = Date.now();
+  while (!existsSync(file)) {
+    if (Date.now() - started > 30000) {
+      const s = await status(page);
+      fail(`no download of ${expected.branch_file} after Ctrl+S; status: ${JSON.stringify(s)}; console:\n${consoleLines.join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  console.log(`web test: healed after event ${event} and saved: the page downloaded ${expected.branch_file}`);
+  await close();
+}
+
 async function checkNoWebGl() {
   const { page, close, consoleLines } = await launch(['--disable-webgl', '--disable-3d-apis', '--disable-webgpu', '--disable-features=WebGPU,Vulkan']);
   await page('Page.navigate', { url: base });
@@ -238,6 +274,7 @@ async function checkNoWebGl() {
 }
 
 await checkTheLab();
+await checkBranchDownload();
 await checkNoWebGl();
 console.log('web test: ok');
 process.exit(0);

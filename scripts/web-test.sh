@@ -5,14 +5,18 @@
 #     page's status names the scenario, the seed, and the fingerprint that
 #     `faultline run` computes natively for the same file and seed;
 #   - the cluster view in a screenshot is drawn, not blank;
+#   - a branch made in the page (a heal injected with the H key, saved with
+#     Ctrl+S) downloads as a file that `faultline replay` reproduces
+#     natively, fingerprint checked;
 #   - without WebGL the page shows a readable message, not a blank page;
 # and reports the wasm's compressed size and the time to the first frame.
 #
 #   scripts/web-test.sh
 #
 # Environment: WEB_TEST_SCENARIO (default raft/leader-crash), WEB_TEST_SEED
-# (default 3), WEB_TEST_SCREENSHOT (where to keep the screenshot; default
-# a temporary file), CARGO_TARGET_DIR. Installs Debian's chromium (and
+# (default 3), WEB_TEST_BRANCH_EVENT (where the heal is injected; default
+# 2000), WEB_TEST_SCREENSHOT (where to keep the screenshot; default a
+# temporary file), CARGO_TARGET_DIR. Installs Debian's chromium (and
 # nodejs) with apt when they are missing, with sudo when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +64,20 @@ for _ in $(seq 50); do
 done
 
 screenshot=${WEB_TEST_SCREENSHOT:-$work/lab.png}
-expected=$(printf '{"scenario": "%s", "seed": %s, "fingerprint": "%s", "screenshot": "%s"}' \
-  "$scenario" "$seed" "$fingerprint" "$screenshot")
+downloads="$work/downloads"
+mkdir -p "$downloads"
+branch_file="$(basename "$scenario")-branch.toml"
+branch_event=${WEB_TEST_BRANCH_EVENT:-2000}
+expected=$(printf '{"scenario": "%s", "seed": %s, "fingerprint": "%s", "screenshot": "%s", "download_dir": "%s", "branch_event": %s, "branch_file": "%s"}' \
+  "$scenario" "$seed" "$fingerprint" "$screenshot" "$downloads" "$branch_event" "$branch_file")
 node scripts/web-test.mjs "$chromium" "http://127.0.0.1:$port/" "$expected"
+
+# The branch the browser saved, replayed by the desktop CLI.
+grep -q "after_event = $branch_event" "$downloads/$branch_file" ||
+  { echo "error: the downloaded branch lacks the fault injected after event $branch_event" >&2; exit 1; }
+if ! replay=$(cargo run --quiet --bin faultline -- replay "$downloads/$branch_file"); then
+  printf 'error: faultline replay of the browser'"'"'s branch failed:\n%s\n' "$replay" >&2
+  exit 1
+fi
+printf '%s\n' "$replay" | grep -E '^(fingerprint|outcome|replay)' | sed 's/^/native replay of the browser'"'"'s branch: /'
+echo "web test: all passed"
