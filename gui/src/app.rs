@@ -12,7 +12,7 @@ use crate::panels::picker::ScenarioPicker;
 use crate::panels::spacetime::SpaceTimeView;
 use crate::panels::transport::TransportBar;
 use crate::session::{Session, Speed};
-use crate::web::{Download, WebState, editor::download_name};
+use crate::web::{WebState, editor::download_name};
 use crate::{text, theme};
 use eframe::egui::{self, RichText};
 use faultline_sim::{Fault, RunStatus};
@@ -177,6 +177,7 @@ impl LabApp {
                 self.settings.speed_max = max;
             }
             Command::Select(selection) => self.selection = selection,
+            Command::SaveBranch(path) if self.web.is_some() => self.download_branch(&path),
             Command::OpenText { path, text, seed } => self.open_text(path, text, seed),
             Command::Download { name, text } => self.download(name, text),
             Command::PickFile => match self.web.as_mut() {
@@ -278,31 +279,6 @@ impl LabApp {
                 self.playing = false;
                 session.run_to_end();
             }
-            Command::SaveBranch(path) if self.web.is_some() => {
-                let name = download_name(&path.display().to_string());
-                self.notice = Some(match session.branch() {
-                    Ok(saved) => {
-                        if let Some(web) = self.web.as_mut() {
-                            web.downloads.push(Download {
-                                name: name.clone(),
-                                text: saved.text,
-                            });
-                        }
-                        Notice {
-                            text: format!(
-                                "Downloaded {name} (fingerprint {:#018x}, outcome {}). Replay it on \
-                                 the desktop: faultline replay {name}",
-                                saved.fingerprint, saved.outcome
-                            ),
-                            error: false,
-                        }
-                    }
-                    Err(e) => Notice {
-                        text: format!("Cannot save the branch: {e}"),
-                        error: true,
-                    },
-                });
-            }
             Command::SaveBranch(path) => {
                 self.notice = Some(match session.save_branch(&path) {
                     Ok(saved) => Notice {
@@ -368,47 +344,8 @@ impl LabApp {
         self.opened(path, opened);
     }
 
-    /// Opens scenario text that is no file on disk, keeping it in the
-    /// browser's library under `path` (so that Reload finds it).
-    pub fn open_text(&mut self, path: PathBuf, text: String, seed: Option<u64>) {
-        let opened = Session::open_text(&path, &text, seed);
-        let failed = opened.is_err();
-        self.opened(&path, opened);
-        let Some(web) = self.web.as_mut() else {
-            return;
-        };
-        if failed {
-            // Show the text with its error marked, to be fixed there.
-            web.editor.load(&path, &text);
-            web.editor.open = true;
-        } else {
-            web.library.insert(path, text);
-            let files = web.library.files();
-            self.picker.list(&files);
-        }
-    }
-
-    fn download(&mut self, name: String, text: String) {
-        match self.web.as_mut() {
-            Some(web) => {
-                self.notice = Some(Notice {
-                    text: format!("Downloaded {name}."),
-                    error: false,
-                });
-                web.downloads.push(Download { name, text });
-            }
-            None => self.not_in_browser("Downloading"),
-        }
-    }
-
-    fn not_in_browser(&mut self, what: &str) {
-        self.notice = Some(Notice {
-            text: format!("{what} is for the lab in a browser."),
-            error: true,
-        });
-    }
-
-    fn opened(&mut self, path: &Path, opened: Result<Session, String>) {
+    /// Shows a newly opened session, or why it could not be opened.
+    pub(crate) fn opened(&mut self, path: &Path, opened: Result<Session, String>) {
         match opened {
             Ok(session) => {
                 self.playing = false;

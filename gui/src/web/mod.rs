@@ -13,6 +13,7 @@
 //! line), is compiled for `wasm32` alone. With [`LabApp::web`] unset — the
 //! desktop lab — none of this is shown or used.
 
+mod apply;
 pub mod editor;
 pub mod library;
 pub mod link;
