@@ -12,7 +12,9 @@
 //    fingerprint against the desktop CLI's; reports the time to the first
 //    frame.
 // 2. Takes a screenshot and checks the cluster view (its rectangle is in
-//    the status) is drawn: many distinct colours, not one flat fill.
+//    the status) is drawn: many distinct colours, not one flat fill. Then
+//    changes the address and checks the lab follows it, and that a link to
+//    a scenario the page lacks is reported.
 // 3. Opens URL_BASE#scenario=S&seed=N&event=E (E: EXPECTED.branch_event),
 //    presses H (heal: a fault injected after event E) and Ctrl+S, and keeps
 //    the branch the page downloads in EXPECTED.download_dir, for
@@ -227,6 +229,16 @@ async function checkTheLab() {
   const share = nonBackground / sampled;
   console.log(`web test: cluster view ${w}x${h} at (${x},${y}): ${colours.size} colours, ${(share * 100).toFixed(1)}% of pixels drawn over the background`);
   if (colours.size < 20 || share < 0.005) fail('the cluster view looks blank');
+
+  // Editing the address moves the lab; a bad address says why.
+  await evaluate(page, "location.hash = '#scenario=gossip/basic&seed=5&event=10'");
+  await waitFor(page, 'the lab to follow the new address', (s) => s.link === 'gossip/basic' && s.seed === '5' && s.event === '10', consoleLines);
+  await evaluate(page, "location.hash = '#scenario=raft/no-such-scenario'");
+  const bad = await waitFor(page, 'the bad address to be reported', (s) => s.error, consoleLines);
+  if (!bad.error.includes('does not ship') || bad.link !== 'gossip/basic') {
+    fail(`a bad address should leave the lab as it was and say why: ${JSON.stringify(bad)}`);
+  }
+  console.log('web test: a new address moved the lab to gossip/basic seed 5 event 10; a bad one was reported');
   await close();
 }
 
