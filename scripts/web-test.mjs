@@ -230,6 +230,18 @@ async function checkTheLab() {
   console.log(`web test: cluster view ${w}x${h} at (${x},${y}): ${colours.size} colours, ${(share * 100).toFixed(1)}% of pixels drawn over the background`);
   if (colours.size < 20 || share < 0.005) fail('the cluster view looks blank');
 
+  // More runs, each driven to its end by a new address in the same page.
+  for (const run of expected.more || []) {
+    const seedPart = run.seed === null ? '' : `&seed=${run.seed}`;
+    await evaluate(page, `location.hash = '#scenario=${run.scenario}${seedPart}&run=end'`);
+    const r = await waitFor(page, `${run.scenario} to run to its end`, (s) => s.error || (s.link === run.scenario && (run.seed === null || s.seed === String(run.seed)) && s.state && s.state !== 'running'), consoleLines);
+    if (r.error) fail(`the page reports an error for ${run.scenario}: ${r.error}`);
+    if (r.fingerprint !== run.fingerprint) {
+      fail(`${run.scenario} seed ${r.seed}: the browser's fingerprint ${r.fingerprint} differs from the CLI's ${run.fingerprint}`);
+    }
+    console.log(`web test: ${run.scenario} seed ${r.seed}: ${r.event} events, ${r.state}, fingerprint ${r.fingerprint} in the browser and the CLI`);
+  }
+
   // Editing the address moves the lab; a bad address says why.
   await evaluate(page, "location.hash = '#scenario=gossip/basic&seed=5&event=10'");
   await waitFor(page, 'the lab to follow the new address', (s) => s.link === 'gossip/basic' && s.seed === '5' && s.event === '10', consoleLines);

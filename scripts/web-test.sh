@@ -3,7 +3,8 @@
 # Chromium and checks that
 #   - a link with run=end drives the run to its end in the page, and the
 #     page's status names the scenario, the seed, and the fingerprint that
-#     `faultline run` computes natively for the same file and seed;
+#     `faultline run` computes natively for the same file and seed (for
+#     the main scenario and WEB_TEST_MORE: one per algorithm and a bug);
 #   - the cluster view in a screenshot is drawn, not blank;
 #   - a branch made in the page (a heal injected with the H key, saved with
 #     Ctrl+S) downloads as a file that `faultline replay` reproduces
@@ -14,7 +15,7 @@
 #   scripts/web-test.sh
 #
 # Environment: WEB_TEST_SCENARIO (default raft/leader-crash), WEB_TEST_SEED
-# (default 3), WEB_TEST_BRANCH_EVENT (where the heal is injected; default
+# (default 3), WEB_TEST_MORE (more NAME[:SEED] runs to compare), WEB_TEST_BRANCH_EVENT (where the heal is injected; default
 # 2000), WEB_TEST_SCREENSHOT (where to keep the screenshot; default a
 # temporary file), CARGO_TARGET_DIR. Installs Debian's chromium (and
 # nodejs) with apt when they are missing, with sudo when not root.
@@ -55,6 +56,21 @@ fingerprint=$(printf '%s\n' "$cli_output" | awk '$1 == "fingerprint" { print $2 
 [ -n "$fingerprint" ] || { printf 'error: no fingerprint from faultline run:\n%s\n' "$cli_output" >&2; exit 1; }
 echo "native: faultline run scenarios/$scenario.toml --seed $seed: fingerprint $fingerprint"
 
+# More runs to compare, one per algorithm and a planted bug (NAME or
+# NAME:SEED; without a seed, the file's own).
+more=${WEB_TEST_MORE:-gossip/nemesis:11 paxos/dueling-proposers:11 multi-paxos/leader-crash:11 hashing/scale-out:11 raft/nemesis:11 raft/bug-forget-vote pingstorm/storm:11}
+more_json=""
+for item in $more; do
+  name=${item%%:*}
+  seed_args=()
+  item_seed=null
+  if [ "$item" != "$name" ]; then item_seed=${item#*:}; seed_args=(--seed "$item_seed"); fi
+  out=$(cargo run --quiet --bin faultline -- run "scenarios/$name.toml" "${seed_args[@]}" || true)
+  fp=$(printf '%s\n' "$out" | awk '$1 == "fingerprint" { print $2 }')
+  [ -n "$fp" ] || { printf 'error: no fingerprint from faultline run %s:\n%s\n' "$name" "$out" >&2; exit 1; }
+  more_json="$more_json${more_json:+, }{\"scenario\": \"$name\", \"seed\": $item_seed, \"fingerprint\": \"$fp\"}"
+done
+
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$dist" >"$work/server.log" 2>&1 &
 server_pid=$!
@@ -68,8 +84,8 @@ downloads="$work/downloads"
 mkdir -p "$downloads"
 branch_file="$(basename "$scenario")-branch.toml"
 branch_event=${WEB_TEST_BRANCH_EVENT:-2000}
-expected=$(printf '{"scenario": "%s", "seed": %s, "fingerprint": "%s", "screenshot": "%s", "download_dir": "%s", "branch_event": %s, "branch_file": "%s"}' \
-  "$scenario" "$seed" "$fingerprint" "$screenshot" "$downloads" "$branch_event" "$branch_file")
+expected=$(printf '{"scenario": "%s", "seed": %s, "fingerprint": "%s", "screenshot": "%s", "download_dir": "%s", "branch_event": %s, "branch_file": "%s", "more": [%s]}' \
+  "$scenario" "$seed" "$fingerprint" "$screenshot" "$downloads" "$branch_event" "$branch_file" "$more_json")
 node scripts/web-test.mjs "$chromium" "http://127.0.0.1:$port/" "$expected"
 
 # The branch the browser saved, replayed by the desktop CLI.
