@@ -537,7 +537,11 @@ impl LabApp {
                 ui.vertical_centered(|ui| {
                     ui.add_space(60.0);
                     ui.heading("Faultline lab");
-                    ui.label("Pick a scenario on the left (Ctrl+O shows the picker), or type a path and press Open.");
+                    ui.label(if self.web.is_some() {
+                        "Pick a scenario on the left (Ctrl+O shows the picker), open a file from your disk, or paste one into the editor."
+                    } else {
+                        "Pick a scenario on the left (Ctrl+O shows the picker), or type a path and press Open."
+                    });
                     ui.label("Press F1 for keyboard shortcuts.");
                 });
             });

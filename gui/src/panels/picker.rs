@@ -1,7 +1,9 @@
 //! The scenario picker: every file under the scenarios folder with its name
 //! and description, a path field for any other file, the seed, and reload.
 //! A bad scenario shows its error (file, line, column) here; the lab keeps
-//! running whatever was open before.
+//! running whatever was open before. In a browser it lists the embedded
+//! scenarios and the user's files, and offers a file dialog and the editor
+//! instead of the path field.
 
 use crate::command::Command;
 use crate::theme;
@@ -215,6 +217,7 @@ impl ScenarioPicker {
             }
         });
     }
+
     /// The path field and the folder's rescan: files on disk.
     fn disk_files_ui(
         &mut self,
