@@ -40,7 +40,9 @@ echo "tools: $(rustc --version), $(wasm-bindgen --version)"
 started=$(date +%s)
 cargo build --quiet -p faultline-gui --bin faultline-lab \
   --target wasm32-unknown-unknown --profile "$profile"
-wasm="$target_dir/wasm32-unknown-unknown/$profile/faultline-lab.wasm"
+profile_dir=$profile
+[ "$profile" = dev ] && profile_dir=debug
+wasm="$target_dir/wasm32-unknown-unknown/$profile_dir/faultline-lab.wasm"
 
 rm -rf "$out"
 mkdir -p "$out"
