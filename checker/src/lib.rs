@@ -33,9 +33,11 @@
 //!   (located UTF-8 errors, shortened values, serde's words made plain).
 //!
 //! It runs *after* a simulation, never inside one, so it may read the wall
-//! clock (for a time budget and statistics); everything else about a result
-//! is deterministic. `docs/checkers.md` explains the method for students.
+//! clock (for a time budget and statistics) where the platform has one (not
+//! in a browser: see `clock.rs`); everything else about a result is
+//! deterministic. `docs/checkers.md` explains the method for students.
 
+mod clock;
 mod file;
 pub mod formats;
 mod history;

@@ -83,7 +83,8 @@ pub struct Stats {
     pub steps: u64,
     /// (linearized set, state) pairs remembered over all partitions checked.
     pub cache_entries: u64,
-    /// Wall-clock time spent. The only nondeterministic field of a result.
+    /// Wall-clock time spent. The only nondeterministic field of a result;
+    /// zero on `wasm32-unknown-unknown`, which has no clock.
     pub elapsed: Duration,
 }
 

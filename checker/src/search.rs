@@ -39,8 +39,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::clock::Stopwatch;
 use crate::history::{Operation, Outcome};
 use crate::model::{Model, Step};
 use crate::result::{CheckResult, Failure, OperationSummary, Stats, Verdict};
@@ -53,7 +54,8 @@ pub struct Budget {
     pub max_steps: Option<u64>,
     /// Maximum wall-clock time, measured from the start of the check.
     /// Allowed because checks run after a simulation, never inside one; a
-    /// result cut short by time may differ between machines.
+    /// result cut short by time may differ between machines. Not enforced
+    /// on `wasm32-unknown-unknown`, which has no clock (see `clock.rs`).
     pub time_limit: Option<Duration>,
 }
 
@@ -120,7 +122,7 @@ pub fn check<M: Model>(
     history: &[Operation<M::Input, M::Output>],
     budget: Budget,
 ) -> CheckResult {
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     let mut partitions: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
     for (index, operation) in history.iter().enumerate() {
         if !matches!(operation.outcome, Outcome::Fail) {
@@ -133,7 +135,8 @@ pub fn check<M: Model>(
     let mut meter = Meter {
         steps: 0,
         max_steps: budget.max_steps,
-        deadline: budget.time_limit.map(|limit| started + limit),
+        time_limit: budget.time_limit,
+        stopwatch,
     };
     let mut searches: Vec<PartitionSearch<'_, M>> = partitions
         .values()
@@ -186,7 +189,7 @@ pub fn check<M: Model>(
             operations: partitions.values().map(Vec::len).sum(),
             steps: meter.steps,
             cache_entries: searches.iter().map(|search| search.cache_entries).sum(),
-            elapsed: started.elapsed(),
+            elapsed: stopwatch.elapsed(),
         },
     }
 }
@@ -195,7 +198,8 @@ pub fn check<M: Model>(
 struct Meter {
     steps: u64,
     max_steps: Option<u64>,
-    deadline: Option<Instant>,
+    time_limit: Option<Duration>,
+    stopwatch: Stopwatch,
 }
 
 impl Meter {
@@ -208,8 +212,8 @@ impl Meter {
         }
         self.steps += 1;
         // Reading the clock costs more than a step; look every 1024 steps.
-        if let Some(deadline) = self.deadline {
-            if self.steps % 1024 == 1 && Instant::now() >= deadline {
+        if let Some(limit) = self.time_limit {
+            if self.steps % 1024 == 1 && self.stopwatch.elapsed() >= limit {
                 return Err(format!("time budget exhausted after {} steps", self.steps));
             }
         }

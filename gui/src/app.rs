@@ -12,6 +12,7 @@ use crate::panels::picker::ScenarioPicker;
 use crate::panels::spacetime::SpaceTimeView;
 use crate::panels::transport::TransportBar;
 use crate::session::{Session, Speed};
+use crate::web::{WebState, editor::download_name};
 use crate::{text, theme};
 use eframe::egui::{self, RichText};
 use faultline_sim::{Fault, RunStatus};
@@ -96,6 +97,10 @@ pub struct LabApp {
     pub checks: ChecksPanel,
     /// Fault injection.
     pub faults: FaultsPanel,
+    /// Set when the lab runs in a browser: scenarios come from its library,
+    /// saved branches become downloads, the address follows the run
+    /// ([`crate::web`]).
+    pub web: Option<WebState>,
     commands: Vec<Command>,
 }
 
@@ -119,8 +124,21 @@ impl LabApp {
             log: EventLog::default(),
             checks: ChecksPanel::default(),
             faults: FaultsPanel::default(),
+            web: None,
             commands: Vec::new(),
         }
+    }
+
+    /// A lab as it runs in a browser: the picker lists the embedded
+    /// scenarios, files come from the user or the library, saved branches
+    /// are downloads ([`crate::web`]).
+    pub fn new_in_browser(settings: Settings) -> Self {
+        let mut lab = LabApp::new(settings, PathBuf::from(crate::web::library::SHIPPED_DIR));
+        let web = WebState::default();
+        lab.picker.in_browser = true;
+        lab.picker.list(&web.library.files());
+        lab.web = Some(web);
+        lab
     }
 
     /// The playback speed.
@@ -134,6 +152,14 @@ impl LabApp {
     /// Queues a command, as a panel would.
     pub fn push(&mut self, command: Command) {
         self.commands.push(command);
+    }
+
+    /// Applies the queued commands now, as the end of a frame does (for a
+    /// host that drives the lab without frames, and tests).
+    pub fn apply_queued(&mut self) {
+        for command in std::mem::take(&mut self.commands) {
+            self.apply(command);
+        }
     }
 
     /// Applies one command now.
@@ -151,6 +177,17 @@ impl LabApp {
                 self.settings.speed_max = max;
             }
             Command::Select(selection) => self.selection = selection,
+            Command::SaveBranch(path) if self.web.is_some() => self.download_branch(&path),
+            Command::OpenText { path, text, seed } => self.open_text(path, text, seed),
+            Command::Download { name, text } => self.download(name, text),
+            Command::PickFile => match self.web.as_mut() {
+                Some(web) => web.pick_file = true,
+                None => self.not_in_browser("Opening a file from a dialog"),
+            },
+            Command::ToggleEditor => match self.web.as_mut() {
+                Some(web) => web.editor.open = !web.editor.open,
+                None => self.not_in_browser("The scenario editor"),
+            },
             command => self.apply_to_run(command),
         }
     }
@@ -238,6 +275,10 @@ impl LabApp {
                     }
                 }
             }
+            Command::RunToEnd => {
+                self.playing = false;
+                session.run_to_end();
+            }
             Command::SaveBranch(path) => {
                 self.notice = Some(match session.save_branch(&path) {
                     Ok(saved) => Notice {
@@ -265,7 +306,11 @@ impl LabApp {
             | Command::Reload { .. }
             | Command::ToggleHelp
             | Command::SetSpeed { .. }
-            | Command::Select(_) => unreachable!("handled by apply"),
+            | Command::Select(_)
+            | Command::OpenText { .. }
+            | Command::Download { .. }
+            | Command::PickFile
+            | Command::ToggleEditor => unreachable!("handled by apply"),
         }
         if let RunStatus::Violated(v) = session.handle.status()
             && !was_violated
@@ -282,9 +327,26 @@ impl LabApp {
     }
 
     /// Opens a scenario; on failure the current one stays open and the
-    /// error is shown in the picker.
+    /// error is shown in the picker. In a browser the file comes from the
+    /// library (embedded or brought in by the user), not the disk.
     pub fn open(&mut self, path: &Path, seed: Option<u64>) {
-        match Session::open(path, seed) {
+        let opened = match &self.web {
+            None => Session::open(path, seed),
+            Some(web) => match web.library.get(path) {
+                Some(text) => Session::open_text(path, text, seed),
+                None => Err(format!(
+                    "{}: error: no such scenario in this page (open a file from your disk \
+                     with \"Open a file…\", or paste it into the editor)",
+                    path.display()
+                )),
+            },
+        };
+        self.opened(path, opened);
+    }
+
+    /// Shows a newly opened session, or why it could not be opened.
+    pub(crate) fn opened(&mut self, path: &Path, opened: Result<Session, String>) {
+        match opened {
             Ok(session) => {
                 self.playing = false;
                 self.selection = Selection::None;
@@ -296,8 +358,15 @@ impl LabApp {
                 self.log.invalidate();
                 self.checks.invalidate();
                 self.faults.save_path = default_save_path(&session);
+                if self.web.is_some() {
+                    // A download has a name, not a folder.
+                    self.faults.save_path = download_name(&self.faults.save_path);
+                }
                 self.picker.path_text = path.display().to_string();
                 self.settings.last_scenario = Some(path.to_path_buf());
+                if let Some(web) = self.web.as_mut() {
+                    web.editor.load(path, &session.scenario.text);
+                }
                 self.session = Some(session);
             }
             Err(e) => {
@@ -450,7 +519,7 @@ impl LabApp {
                                 .ui(ui, session, self.selection, &mut self.commands)
                         });
                 }
-                egui::CentralPanel::no_frame().show(ui, |ui| {
+                let cluster = egui::CentralPanel::no_frame().show(ui, |ui| {
                     self.cluster.ui(
                         ui,
                         session,
@@ -459,13 +528,20 @@ impl LabApp {
                         &mut self.commands,
                     )
                 });
+                if let Some(web) = self.web.as_mut() {
+                    web.cluster_rect = Some(cluster.response.rect);
+                }
             });
         } else {
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.vertical_centered(|ui| {
                     ui.add_space(60.0);
                     ui.heading("Faultline lab");
-                    ui.label("Pick a scenario on the left (Ctrl+O shows the picker), or type a path and press Open.");
+                    ui.label(if self.web.is_some() {
+                        "Pick a scenario on the left (Ctrl+O shows the picker), open a file from your disk, or paste one into the editor."
+                    } else {
+                        "Pick a scenario on the left (Ctrl+O shows the picker), or type a path and press Open."
+                    });
                     ui.label("Press F1 for keyboard shortcuts.");
                 });
             });
@@ -473,6 +549,14 @@ impl LabApp {
         let mut show_help = self.show_help;
         help::help_ui(&ctx, &mut show_help);
         self.show_help = show_help;
+        if let Some(web) = self.web.as_mut() {
+            let current = self
+                .session
+                .as_ref()
+                .map(|s| (s.path.as_path(), s.scenario.text.as_str()));
+            let seed = self.picker.seed().unwrap_or(None);
+            web.editor.ui(&ctx, current, seed, &mut self.commands);
+        }
 
         let commands = std::mem::take(&mut self.commands);
         // What was drawn this frame is now stale: draw the new state at once.
@@ -495,6 +579,10 @@ impl LabApp {
                 ui.toggle_value(&mut self.settings.show_spacetime, "Space-time");
                 ui.toggle_value(&mut self.settings.show_log, "Event log");
                 ui.toggle_value(&mut self.settings.show_side, "Side panel");
+                if let Some(web) = self.web.as_mut() {
+                    ui.toggle_value(&mut web.editor.open, "Editor")
+                        .on_hover_text("Edit the open scenario, or paste one in");
+                }
                 if ui.button("Help").on_hover_text("F1").clicked() {
                     self.commands.push(Command::ToggleHelp);
                 }

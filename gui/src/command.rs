@@ -85,4 +85,27 @@ pub enum Command {
     SaveBranch(PathBuf),
     /// Show or hide the help overlay.
     ToggleHelp,
+    /// Open scenario text that is not a file on disk (opened in a browser,
+    /// pasted, edited); it is kept under `path` so that Reload finds it.
+    OpenText {
+        /// The name it is known by (in messages, the picker, downloads).
+        path: PathBuf,
+        /// The scenario file's text.
+        text: String,
+        /// The seed (`None`: the text's own).
+        seed: Option<u64>,
+    },
+    /// Run the branch to its end (a link's `run=end`).
+    RunToEnd,
+    /// Hand a file to the user (a browser download).
+    Download {
+        /// The file's name.
+        name: String,
+        /// Its contents.
+        text: String,
+    },
+    /// Ask the user for a scenario file from their disk (in a browser).
+    PickFile,
+    /// Show or hide the scenario editor (in a browser).
+    ToggleEditor,
 }

@@ -23,6 +23,7 @@ pub mod save;
 pub mod session;
 pub mod text;
 pub mod theme;
+pub mod web;
 
 pub use app::{LabApp, Settings};
 pub use automation::Automation;
@@ -45,10 +46,12 @@ pub struct LaunchOptions {
 /// The scenario opened when none is given and none is remembered.
 pub const DEFAULT_SCENARIO: &str = "scenarios/gossip/basic.toml";
 
-/// Runs the lab until its window closes.
+/// Runs the lab until its window closes. (In a browser, `web::start`
+/// runs it in the page instead.)
 ///
 /// The environment can script a run (used by `scripts/screenshot.sh` and
 /// the frame-rate measurement); see [`Automation::from_env`].
+#[cfg(not(target_arch = "wasm32"))]
 pub fn run(options: LaunchOptions) -> Result<(), String> {
     let automation = Automation::from_env();
     let scripted = automation.is_active();
@@ -104,11 +107,13 @@ pub fn run(options: LaunchOptions) -> Result<(), String> {
 }
 
 /// The eframe wrapper: persistence and scripted runs around [`LabApp`].
+#[cfg(not(target_arch = "wasm32"))]
 struct Lab {
     lab: LabApp,
     automation: Automation,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl eframe::App for Lab {
     fn ui(&mut self, ui: &mut eframe::egui::Ui, _frame: &mut eframe::Frame) {
         self.automation.before_frame(ui.ctx(), &mut self.lab);

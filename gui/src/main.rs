@@ -1,10 +1,22 @@
 //! `faultline-lab [SCENARIO] [--seed N]`: the lab on its own (the CLI's
-//! `faultline gui` does the same).
+//! `faultline gui` does the same). Built for `wasm32`, the same binary is
+//! the lab in a browser page (`scripts/web-build.sh`, `docs/web.md`).
 
+#[cfg(not(target_arch = "wasm32"))]
 use faultline_gui::LaunchOptions;
+#[cfg(not(target_arch = "wasm32"))]
 use std::path::PathBuf;
+#[cfg(not(target_arch = "wasm32"))]
 use std::process::ExitCode;
 
+/// In a browser: start the lab in the page's canvas (the page calls this
+/// when the module loads).
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    faultline_gui::web::start();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() -> ExitCode {
     let mut options = LaunchOptions::default();
     let mut args = std::env::args().skip(1);
@@ -40,6 +52,7 @@ fn main() -> ExitCode {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn usage(problem: &str) -> ExitCode {
     eprintln!("error: {problem}\nusage: faultline-lab [SCENARIO] [--seed N] [--scenarios DIR]");
     ExitCode::from(2)

@@ -15,7 +15,10 @@ use faultline_sim::{
     Fault, MsgId, NodeId, RecordKind, RunStatus, SimHandle, SimTime, TraceMode, TraceRecord,
 };
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// The standard library's `Instant` on the desktop; the browser's clock
+// (`performance.now`) on the web, where `std::time::Instant::now` panics.
+use web_time::Instant;
 
 /// Snapshot stride of lab runs: a seek re-runs at most this many events.
 pub const SNAPSHOT_EVERY: u64 = 1_000;
@@ -191,6 +194,15 @@ impl Session {
         Session::from_scenario(scenario, path.to_path_buf(), seed)
     }
 
+    /// Reads scenario text that is not on disk (embedded, opened in a
+    /// browser, pasted) and starts a run; `path` names it in messages, as a
+    /// file's path would.
+    pub fn open_text(path: &Path, text: &str, seed: Option<u64>) -> Result<Session, String> {
+        let file = path.display().to_string();
+        let scenario = Scenario::from_bytes(&file, text.as_bytes()).map_err(|e| e.to_string())?;
+        Session::from_scenario(scenario, path.to_path_buf(), seed)
+    }
+
     /// Starts a run of a parsed scenario.
     pub fn from_scenario(
         scenario: Scenario,
@@ -295,6 +307,13 @@ impl Session {
         if self.handle.status().is_running() && self.handle.next_time().is_none() {
             self.handle.step();
         }
+        self.after_move();
+    }
+
+    /// Runs the branch to its end (or its violation), whatever the known
+    /// horizon: the run `faultline run` makes, with the same fingerprint.
+    pub fn run_to_end(&mut self) {
+        self.handle.run();
         self.after_move();
     }
 

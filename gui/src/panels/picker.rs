@@ -1,7 +1,9 @@
 //! The scenario picker: every file under the scenarios folder with its name
 //! and description, a path field for any other file, the seed, and reload.
 //! A bad scenario shows its error (file, line, column) here; the lab keeps
-//! running whatever was open before.
+//! running whatever was open before. In a browser it lists the embedded
+//! scenarios and the user's files, and offers a file dialog and the editor
+//! instead of the path field.
 
 use crate::command::Command;
 use crate::theme;
@@ -33,6 +35,9 @@ pub struct ScenarioPicker {
     pub path_text: String,
     /// The seed field (empty: the scenario's own seed).
     pub seed_text: String,
+    /// In a browser: the entries are the library's, and files come from
+    /// the user's disk through a dialog or from the editor, not a path.
+    pub in_browser: bool,
     scanned: bool,
 }
 
@@ -61,6 +66,33 @@ impl ScenarioPicker {
                 };
                 Entry {
                     path,
+                    shown,
+                    title,
+                    description,
+                }
+            })
+            .collect();
+        self.scanned = true;
+    }
+
+    /// Lists files given with their text (a browser's library) instead of
+    /// a folder: shipped ones under their folder, the user's under "your
+    /// files".
+    pub fn list(&mut self, files: &[(PathBuf, &str)]) {
+        self.entries = files
+            .iter()
+            .map(|(path, text)| {
+                let shown = match path.strip_prefix(&self.dir) {
+                    Ok(inner) => inner.display().to_string(),
+                    Err(_) => format!("your files/{}", path.display()),
+                };
+                let (title, description) = match Scenario::parse(&path.display().to_string(), text)
+                {
+                    Ok(s) => (Ok(s.name), s.description),
+                    Err(e) => (Err(e.to_string()), String::new()),
+                };
+                Entry {
+                    path: path.clone(),
                     shown,
                     title,
                     description,
@@ -131,33 +163,11 @@ impl ScenarioPicker {
         if let Err(e) = &seed {
             ui.colored_label(theme::RED, e);
         }
-        ui.horizontal(|ui| {
-            let label = ui.label("File");
-            let field = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.path_text)
-                        .hint_text("path/to/scenario.toml")
-                        .desired_width(ui.available_width() - 60.0),
-                )
-                .labelled_by(label.id);
-            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if (ui.button("Open").clicked() || enter) && !self.path_text.trim().is_empty() {
-                out.push(Command::Open {
-                    path: PathBuf::from(self.path_text.trim()),
-                    seed: seed.clone().unwrap_or(None),
-                });
-            }
-        });
-        ui.horizontal(|ui| {
-            ui.label(
-                RichText::new(format!("in {}", self.dir.display()))
-                    .small()
-                    .weak(),
-            );
-            if ui.small_button("Rescan").clicked() {
-                self.rescan();
-            }
-        });
+        if self.in_browser {
+            self.browser_files_ui(ui, out);
+        } else {
+            self.disk_files_ui(ui, &seed, out);
+        }
         ui.separator();
         egui::ScrollArea::vertical().show(ui, |ui| {
             if self.entries.is_empty() {
@@ -206,6 +216,68 @@ impl ScenarioPicker {
                 }
             }
         });
+    }
+
+    /// The path field and the folder's rescan: files on disk.
+    fn disk_files_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        seed: &Result<Option<u64>, String>,
+        out: &mut Vec<Command>,
+    ) {
+        ui.horizontal(|ui| {
+            let label = ui.label("File");
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.path_text)
+                        .hint_text("path/to/scenario.toml")
+                        .desired_width(ui.available_width() - 60.0),
+                )
+                .labelled_by(label.id);
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button("Open").clicked() || enter) && !self.path_text.trim().is_empty() {
+                out.push(Command::Open {
+                    path: PathBuf::from(self.path_text.trim()),
+                    seed: seed.clone().unwrap_or(None),
+                });
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(format!("in {}", self.dir.display()))
+                    .small()
+                    .weak(),
+            );
+            if ui.small_button("Rescan").clicked() {
+                self.rescan();
+            }
+        });
+    }
+
+    /// A dialog for a file from the user's disk, and the editor to paste
+    /// one into: a browser has no paths to type.
+    fn browser_files_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            if ui
+                .button("Open a file…")
+                .on_hover_text("A scenario file from your disk (or drop one on the page)")
+                .clicked()
+            {
+                out.push(Command::PickFile);
+            }
+            if ui
+                .button("Paste or edit…")
+                .on_hover_text("The scenario editor: edit the open scenario, or paste one in")
+                .clicked()
+            {
+                out.push(Command::ToggleEditor);
+            }
+        });
+        ui.label(
+            RichText::new(format!("{} scenarios in this page", self.entries.len()))
+                .small()
+                .weak(),
+        );
     }
 }
 
