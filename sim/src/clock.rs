@@ -41,15 +41,22 @@ impl LocalClock {
     /// last change; the kernel only moves forward between changes).
     #[inline]
     pub fn read(&self, t: SimTime) -> LocalTime {
+        self.advance(self.anchor_local, t)
+    }
+
+    /// `base` (a reading at `anchor_true`) advanced to true instant `t` at
+    /// the drifting rate: the wall and the monotonic clock differ only in
+    /// their base.
+    #[inline]
+    fn advance(&self, base: i64, t: SimTime) -> LocalTime {
         assert!(t.0 >= self.anchor_true, "clock read before its anchor");
         if self.drift_ppm == 0 {
             // The common case, without 128-bit division.
             let elapsed = i64::try_from(t.0 - self.anchor_true).unwrap_or(i64::MAX);
-            return LocalTime(self.anchor_local.saturating_add(elapsed));
+            return LocalTime(base.saturating_add(elapsed));
         }
         let elapsed = (t.0 - self.anchor_true) as i128;
-        let local =
-            self.anchor_local as i128 + elapsed * (MILLION + self.drift_ppm as i128) / MILLION;
+        let local = base as i128 + elapsed * (MILLION + self.drift_ppm as i128) / MILLION;
         LocalTime(local.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
     }
 
@@ -108,15 +115,7 @@ impl LocalClock {
     /// ```
     #[inline]
     pub fn monotonic(&self, t: SimTime) -> LocalTime {
-        assert!(t.0 >= self.anchor_true, "clock read before its anchor");
-        if self.drift_ppm == 0 {
-            let elapsed = i64::try_from(t.0 - self.anchor_true).unwrap_or(i64::MAX);
-            return LocalTime(self.anchor_mono.saturating_add(elapsed));
-        }
-        let elapsed = (t.0 - self.anchor_true) as i128;
-        let mono =
-            self.anchor_mono as i128 + elapsed * (MILLION + self.drift_ppm as i128) / MILLION;
-        LocalTime(mono.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
+        self.advance(self.anchor_mono, t)
     }
 
     fn reanchor(&mut self, now: SimTime) {

@@ -264,22 +264,12 @@ impl NemesisConfig {
         let mut t = self.start;
         // A bound by construction; the parser keeps files far below it.
         for _ in 0..crate::limits::MAX_NEMESIS_DRAWN {
-            let gap = rng.exponential(self.interval.as_nanos() as f64) as u64;
-            let gap = if self.interval.as_nanos() >= MS as u128 {
-                (gap / MS).max(1) * MS
-            } else {
-                gap.max(1)
-            };
-            t = SimTime(t.0.saturating_add(gap));
+            t = SimTime(t.0.saturating_add(self.draw_gap(&mut rng)));
             if t >= self.stop {
                 break;
             }
             let kind = *rng.choose(&self.kinds);
-            let length = whole_ms(
-                rng.duration_between(self.min_duration, self.max_duration),
-                self.min_duration,
-                self.max_duration,
-            );
+            let length = self.draw_length(&mut rng);
             let undo_at = (t + length).min(self.stop);
             let (fault, undo) = self.draw(kind, &mut rng, servers, base);
             out.push(ScheduledFault {
@@ -299,6 +289,26 @@ impl NemesisConfig {
         out
     }
 
+    /// The gap before the next fault: exponential around `interval`, in
+    /// whole milliseconds when the interval is at least one, never zero.
+    fn draw_gap(&self, rng: &mut SimRng) -> u64 {
+        let gap = rng.exponential(self.interval.as_nanos() as f64) as u64;
+        if self.interval.as_nanos() >= MS as u128 {
+            (gap / MS).max(1) * MS
+        } else {
+            gap.max(1)
+        }
+    }
+
+    /// How long a fault lasts before its undo.
+    fn draw_length(&self, rng: &mut SimRng) -> Duration {
+        whole_ms(
+            rng.duration_between(self.min_duration, self.max_duration),
+            self.min_duration,
+            self.max_duration,
+        )
+    }
+
     fn generate_overlapping(&self, seed: u64, servers: u32, base: &LinkConfig) -> FaultSchedule {
         let mut rng = SimRng::stream(seed, "nemesis", 0);
         let mut out: FaultSchedule = Vec::new();
@@ -310,22 +320,12 @@ impl NemesisConfig {
         let mut busy: Vec<(SimTime, bool)> = vec![(SimTime::ZERO, false); servers as usize];
         let mut t = self.start;
         for _ in 0..crate::limits::MAX_NEMESIS_DRAWN {
-            let gap = rng.exponential(self.interval.as_nanos() as f64) as u64;
-            let gap = if self.interval.as_nanos() >= MS as u128 {
-                (gap / MS).max(1) * MS
-            } else {
-                gap.max(1)
-            };
-            t = SimTime(t.0.saturating_add(gap));
+            t = SimTime(t.0.saturating_add(self.draw_gap(&mut rng)));
             if t >= self.stop {
                 break;
             }
             let kind = *rng.choose(&self.kinds);
-            let length = whole_ms(
-                rng.duration_between(self.min_duration, self.max_duration),
-                self.min_duration,
-                self.max_duration,
-            );
+            let length = self.draw_length(&mut rng);
             let undo_at = (t + length).min(self.stop);
             let free: Vec<NodeId> = (0..servers)
                 .map(NodeId)
