@@ -66,14 +66,16 @@ fn measure(scenario: &Scenario, label: &str, with_invariants: bool, seeds: u64) 
     for seed in 0..seeds {
         let config = scenario.world_config(seed, TraceMode::Fingerprint);
         totals.faults += config.faults.len();
-        let workload = KvFamily::parse_workload(SCENARIO, &config).expect("the [clients] fields");
+        let workloads = KvFamily::parse_workloads(SCENARIO, &config).expect("the [clients] fields");
         let chosen = if with_invariants {
             invariants::boxed()
         } else {
             Vec::new()
         };
         let started = Instant::now();
-        let mut world = raft::world(config, RaftParams::default(), chosen).with_workload(workload);
+        let mut world = raft::world(config, RaftParams::default(), chosen)
+            .with_workloads(workloads)
+            .expect("one workload");
         let status = world.run().clone();
         wall += started.elapsed().as_secs_f64();
         assert!(

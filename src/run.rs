@@ -174,10 +174,11 @@ fn print_summary(
     let wall = outcome.wall.as_secs_f64().max(1e-9);
     outln!("scenario    {} ({})", scenario.name, scenario.file);
     outln!(
-        "setup       {}, {} servers, {} clients, seed {}",
+        "setup       {}, {} servers, {} clients{}, seed {}",
         scenario.algorithm_name(),
         scenario.servers,
         scenario.clients,
+        describe_groups(scenario),
         r.seed
     );
     let until = if r.complete {
@@ -371,4 +372,29 @@ fn write_history(outcome: &Outcome, path: &Path) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// The client groups in words, when there is more than one or a pin:
+/// ` (n3..n4; n5 pinned to the leader)`.
+fn describe_groups(scenario: &Scenario) -> String {
+    if scenario.groups.is_empty() {
+        return String::new();
+    }
+    let mut first = scenario.servers;
+    let parts: Vec<String> = scenario
+        .groups
+        .iter()
+        .map(|g| {
+            let ids = match g.count {
+                1 => format!("n{first}"),
+                n => format!("n{first}..n{}", first + n - 1),
+            };
+            first += g.count;
+            match &g.pin {
+                Some(pin) => format!("{ids} pinned to {pin}"),
+                None => ids,
+            }
+        })
+        .collect();
+    format!(" ({})", parts.join("; "))
 }

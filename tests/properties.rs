@@ -137,7 +137,7 @@ fn correct_algorithms_keep_every_check_under_generated_schedules() {
             let schedule = strategies::healed(millis(schedule), s.servers, heal_at, &s.link);
             let shaped = with_workload(&s, &pacing, &fields);
             let run = shaped
-                .with_run(&schedule, s.duration, s.workload.max_ops_per_client)
+                .with_run(&schedule, s.duration, s.max_ops_per_client())
                 .map_err(|e| TestCaseError::fail(format!("cannot build the run: {e}")))?;
             let report = run
                 .run_seed(s.seed)
@@ -164,7 +164,7 @@ fn each_bug_is_found_shrunk_to_a_short_schedule_and_replayed() {
         // schedule that fails for another reason.
         let catches = |schedule: &FaultSchedule| -> Result<bool, TestCaseError> {
             let run = s
-                .with_run(schedule, s.duration, s.workload.max_ops_per_client)
+                .with_run(schedule, s.duration, s.max_ops_per_client())
                 .map_err(|e| TestCaseError::reject(format!("not a valid run: {e}")))?;
             let report = run
                 .run_seed(s.seed)
@@ -232,7 +232,7 @@ fn each_bug_is_found_shrunk_to_a_short_schedule_and_replayed() {
         let expected = s.expect.name().to_string();
         // The shrunk counterexample, as a replay file, reproduces exactly.
         let run = s
-            .with_run(&minimal, s.duration, s.workload.max_ops_per_client)
+            .with_run(&minimal, s.duration, s.max_ops_per_client())
             .unwrap();
         let report = run.run_seed(s.seed).unwrap();
         assert_eq!(

@@ -108,6 +108,9 @@ pub struct AlgorithmInfo {
     pub observables: Vec<Observable>,
     /// The events its nodes report (coverage requirements count them).
     pub reports: Vec<ReportDoc>,
+    /// Whether its clients honour a client group's `pin`
+    /// ([`Algorithm::CLIENTS_PIN`]).
+    pub clients_pin: bool,
 }
 
 /// A bad parameter: what is wrong and, when known, where in the scenario
@@ -119,6 +122,9 @@ pub struct ParamError {
     pub message: String,
     /// Byte range in the scenario text.
     pub span: Option<Range<usize>>,
+    /// The key of a `[clients]` field the error is about, so that an error
+    /// found in one of several `[[clients]]` groups can be located in it.
+    clients_key: Option<String>,
 }
 
 impl ParamError {
@@ -128,6 +134,7 @@ impl ParamError {
         ParamError {
             message: message.into(),
             span: key_span(doc, "params", key, SpanOf::Entry),
+            clients_key: None,
         }
     }
 
@@ -137,6 +144,7 @@ impl ParamError {
         ParamError {
             message: message.into(),
             span: key_span(doc, table, key, SpanOf::Value),
+            clients_key: (table == "clients").then(|| key.to_string()),
         }
     }
 
@@ -145,6 +153,7 @@ impl ParamError {
         ParamError {
             message: message.into(),
             span: None,
+            clients_key: None,
         }
     }
 }
@@ -193,6 +202,7 @@ pub fn parse_settings<S: Settings>(doc: &str, config: &WorldConfig) -> Result<S,
     let located = |e: toml::de::Error| ParamError {
         message: e.message().trim_end().to_string(),
         span: e.span(),
+        clients_key: None,
     };
     let settings = match S::TABLE {
         "params" => toml::from_str::<ParamsDoc<S>>(doc)
@@ -209,6 +219,95 @@ pub fn parse_settings<S: Settings>(doc: &str, config: &WorldConfig) -> Result<S,
     Ok(settings)
 }
 
+/// `[clients]` as one table (one group) or as an array of tables
+/// (`[[clients]]`, one group each).
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a [clients] table or [[clients]] groups")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> Result<Self::Value, M::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(OneOrMany::One)
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(
+                self,
+                seq: S,
+            ) -> Result<Self::Value, S::Error> {
+                Vec::<T>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(OneOrMany::Many)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize)]
+struct GroupsDoc<T> {
+    clients: Option<OneOrMany<T>>,
+}
+
+/// Reads a family's workload fields `S` from `[clients]`: one value for a
+/// `[clients]` table (or none: `S::default()`), one per group for
+/// `[[clients]]` groups. Each is validated; an error in a group is located
+/// in that group.
+pub fn parse_groups<S: Settings>(doc: &str, config: &WorldConfig) -> Result<Vec<S>, ParamError> {
+    let parsed = toml::from_str::<GroupsDoc<S>>(doc).map_err(|e| ParamError {
+        message: e.message().trim_end().to_string(),
+        span: e.span(),
+        clients_key: None,
+    })?;
+    match parsed.clients {
+        None => Ok(vec![parse_settings(doc, config)?]),
+        Some(OneOrMany::One(_)) => Ok(vec![parse_settings(doc, config)?]),
+        Some(OneOrMany::Many(groups)) => {
+            for (i, g) in groups.iter().enumerate() {
+                g.validate(doc, config).map_err(|mut e| {
+                    if let Some(key) = &e.clients_key {
+                        e.span = group_key_span(doc, i, key).or(e.span);
+                        e.message = format!("client group {}: {}", i + 1, e.message);
+                    }
+                    e
+                })?;
+            }
+            Ok(groups)
+        }
+    }
+}
+
+/// The byte range of `key`'s value in the `index`th `[[clients]]` group, or
+/// of the group when the key is absent.
+pub fn group_key_span(doc: &str, index: usize, key: &str) -> Option<Range<usize>> {
+    use toml::de::{DeTable, DeValue};
+    let root = DeTable::parse(doc).ok()?;
+    let (_, value) = root
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "clients")?;
+    let DeValue::Array(groups) = value.get_ref() else {
+        return None;
+    };
+    let group = groups.get(index)?;
+    let DeValue::Table(entries) = group.get_ref() else {
+        return Some(group.span());
+    };
+    match entries.iter().find(|(k, _)| k.get_ref().as_ref() == key) {
+        Some((_, v)) => Some(v.span()),
+        None => Some(group.span()),
+    }
+}
+
 /// Parses the `[params]` table of a scenario document into `T` (which
 /// should deny unknown fields); a missing table gives `T::default()`.
 /// Errors carry the location in the document. Unlike [`parse_settings`]
@@ -219,6 +318,7 @@ pub fn parse_params<T: DeserializeOwned + Default>(doc: &str) -> Result<T, Param
         .map_err(|e| ParamError {
             message: e.message().trim_end().to_string(),
             span: e.span(),
+            clients_key: None,
         })
 }
 
@@ -304,6 +404,12 @@ pub trait Algorithm: Send + Sync + 'static {
     /// What nodes and invariants share, made from valid parameters (often
     /// just `Arc<Params>`).
     type Shared: Clone + Send + Sync + 'static;
+    /// Whether the clients send an operation to the server
+    /// [`Ctx::pin`](faultline_sim::Ctx::pin) names when their group is
+    /// pinned (`pin` in `[[clients]]`). An algorithm whose clients cannot
+    /// (they route each key to its own replicas, say) says `false`, and a
+    /// scenario that pins its clients is refused at load.
+    const CLIENTS_PIN: bool = true;
 
     /// Turns validated parameters into what nodes share, checking what
     /// needs the run (the server count, say). Errors are located in `doc`.
@@ -402,6 +508,7 @@ impl<A: Algorithm> AnyAlgorithm for A {
             family: <<A::Node as Process>::Family as Family>::info(),
             observables: <A::Node as Process>::OBSERVABLES.to_vec(),
             reports: <A::Node as Process>::REPORTS.to_vec(),
+            clients_pin: A::CLIENTS_PIN,
         }
     }
 
@@ -413,10 +520,10 @@ impl<A: Algorithm> AnyAlgorithm for A {
         time_checks: &[TimeCheck],
     ) -> Result<Box<dyn SimHandle>, ParamError> {
         let params: A::Params = parse_settings(doc, &config)?;
-        let workload = <<A::Node as Process>::Family as Family>::parse_workload(doc, &config)?;
+        let workloads = <<A::Node as Process>::Family as Family>::parse_workloads(doc, &config)?;
         let shared = A::prepare(params, doc, &config)?;
         let chosen = select_invariants(A::invariants(&shared), invariants)?;
-        let mut world = world::<A>(config, shared, chosen)?.with_workload(workload);
+        let mut world = world::<A>(config, shared, chosen)?.with_workloads(workloads)?;
         if !time_checks.is_empty() {
             world = world.with_time_checks(time_checks.to_vec());
         }

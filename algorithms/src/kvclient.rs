@@ -8,6 +8,11 @@
 //! some log and take effect later, and a "not leader" answer from one server
 //! says nothing about an earlier attempt sent elsewhere.
 //!
+//! A client of a pinned group ([`Ctx::pin`]) sends every attempt of an
+//! operation to its pinned server and follows no hint: a "not leader"
+//! answer means a back-off and another try at the same server, until it
+//! answers or the client gives up.
+//!
 //! The protocol's messages and timers are its own; [`LeaderService`] says
 //! how to make and read the few that concern clients.
 
@@ -85,6 +90,8 @@ pub struct PendingOp {
     pub started: LocalTime,
     /// Attempts so far.
     pub attempt: u64,
+    /// The server every attempt goes to, when the client's group is pinned.
+    pub pin: Option<NodeId>,
 }
 
 /// A client's state.
@@ -117,7 +124,8 @@ impl KvClient {
     /// operation and its tallies.
     pub fn view(&self) -> NodeView {
         let pending = self.pending.as_ref().map_or("-".to_string(), |p| {
-            format!("#{} {:?} (try {})", p.seq, p.input, p.attempt)
+            let pinned = p.pin.map_or(String::new(), |n| format!(" pinned to {n}"));
+            format!("#{} {:?} (try {}){pinned}", p.seq, p.input, p.attempt)
         });
         NodeView::new(
             "client",
@@ -141,6 +149,7 @@ impl KvClient {
             input,
             started: ctx.now(),
             attempt: 0,
+            pin: ctx.pin(),
         });
         self.attempt(ctx);
     }
@@ -150,7 +159,8 @@ impl KvClient {
             return;
         };
         p.attempt += 1;
-        ctx.send(self.leader_guess, P::request(p.seq, p.input.clone()));
+        let to = p.pin.unwrap_or(self.leader_guess);
+        ctx.send(to, P::request(p.seq, p.input.clone()));
         ctx.set_timer(self.timeouts.timeout, P::retry_timer(p.seq, p.attempt));
     }
 
@@ -187,7 +197,7 @@ impl KvClient {
                 p.attempt += 1;
                 let timer = P::retry_timer(seq, p.attempt);
                 match leader {
-                    Some(l) if l != from && l != self.leader_guess => {
+                    Some(l) if p.pin.is_none() && l != from && l != self.leader_guess => {
                         self.leader_guess = l;
                         self.attempt(ctx);
                     }
@@ -218,8 +228,11 @@ impl KvClient {
             ctx.complete(op, Outcome::Unknown);
             return;
         }
-        // A timeout or the end of a back-off: try the next server.
-        self.next_server(ctx);
+        // A timeout or the end of a back-off: try the next server (a pinned
+        // client tries its server again).
+        if p.pin.is_none() {
+            self.next_server(ctx);
+        }
         self.attempt(ctx);
     }
 }

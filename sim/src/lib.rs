@@ -84,7 +84,7 @@ pub use process::{
 pub use rng::SimRng;
 pub use time::{LocalTime, SimTime};
 pub use trace::{RecordKind, TraceMode, TraceRecord};
-pub use workload::WorkloadConfig;
+pub use workload::{ClientGroup, Pin, WorkloadConfig};
 pub use world::{ConfigError, Factory, InFlight, RunStatus, Stats, Violation, World, WorldConfig};
 
 pub use faultline_checker::{Operation, Outcome};

@@ -144,6 +144,7 @@ pub struct Ctx<'a, P: Process> {
     pub(crate) next_timer: &'a mut u64,
     pub(crate) next_op: &'a mut u64,
     pub(crate) tracing: bool,
+    pub(crate) pin: Option<NodeId>,
 }
 
 impl<P: Process> Ctx<'_, P> {
@@ -151,6 +152,17 @@ impl<P: Process> Ctx<'_, P> {
     #[inline]
     pub fn id(&self) -> NodeId {
         self.id
+    }
+
+    /// In a client's [`Process::on_request`]: the server the operation must
+    /// go to, when the scenario pins the client's group (`pin` in
+    /// `[[clients]]`; a role is resolved to its holder as the operation is
+    /// invoked). `None` everywhere else, and for unpinned clients. A client
+    /// that honours it sends every attempt of the operation to that server
+    /// and follows no redirect.
+    #[inline]
+    pub fn pin(&self) -> Option<NodeId> {
+        self.pin
     }
 
     /// This node's local clock reading (not true time).

@@ -33,22 +33,61 @@ impl Default for WorkloadConfig {
     }
 }
 
+/// Where a client group sends its operations: one server, or whichever
+/// live server holds a role the algorithm publishes when the operation is
+/// invoked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pin {
+    /// Always this server.
+    Node(NodeId),
+    /// The live server holding this role (an observable of kind
+    /// [`ObservableKind::Role`](crate::ObservableKind::Role)) at the moment
+    /// the operation is invoked; unpinned when none holds it.
+    Role(String),
+}
+
+impl std::fmt::Display for Pin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pin::Node(n) => write!(f, "{n}"),
+            Pin::Role(r) => write!(f, "the {r}"),
+        }
+    }
+}
+
+/// One group of clients: how many, how they pace themselves, and where
+/// their operations go. Groups take client ids in order: the first group's
+/// clients come right after the servers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientGroup {
+    /// Number of clients in the group.
+    pub count: u32,
+    /// The group's pacing.
+    pub pacing: WorkloadConfig,
+    /// Where its operations go (`None`: wherever the algorithm's client
+    /// sends them).
+    pub pin: Option<Pin>,
+}
+
 /// Per-client generator state (part of the world, so snapshots keep it).
 #[derive(Clone, Debug)]
 pub(crate) struct ClientLoad<F: OpFamily> {
     pub rng: SimRng,
     pub issued: u64,
     pub outstanding: Option<crate::OpId>,
+    /// The client's group (an index into [`WorldConfig`]'s groups).
+    pub group: u32,
     /// What the family's generator remembers for this client.
     pub memory: F::Memory,
 }
 
 impl<F: OpFamily> ClientLoad<F> {
-    pub fn new(seed: u64, client: u32) -> Self {
+    pub fn new(seed: u64, client: u32, group: u32) -> Self {
         ClientLoad {
             rng: SimRng::stream(seed, "workload", client as u64),
             issued: 0,
             outstanding: None,
+            group,
             memory: F::Memory::default(),
         }
     }

@@ -9,7 +9,7 @@
 //! instead, so that clients often propose the same value.
 
 use super::{Family, FamilyInfo, info_of};
-use crate::algorithm::{ParamDoc, ParamError, Settings, parse_settings, settings_problems};
+use crate::algorithm::{ParamDoc, ParamError, Settings, parse_groups, settings_problems};
 use faultline_checker::models::ConsensusModel;
 pub use faultline_checker::{ConsensusInput, ConsensusOutput};
 use faultline_sim::{NodeId, OpFamily, SimRng, WorldConfig};
@@ -89,8 +89,11 @@ impl Family for ConsensusFamily {
         info_of::<ConsensusFamily>()
     }
 
-    fn parse_workload(doc: &str, config: &WorldConfig) -> Result<ConsensusWorkload, ParamError> {
-        parse_settings(doc, config)
+    fn parse_workloads(
+        doc: &str,
+        config: &WorldConfig,
+    ) -> Result<Vec<ConsensusWorkload>, ParamError> {
+        parse_groups(doc, config)
     }
 
     fn declaration_problems() -> Vec<String> {
@@ -248,7 +251,7 @@ mod tests {
     #[test]
     fn zero_values_are_refused_at_the_value() {
         let doc = "[clients]\ncount = 2\nvalues = 0\n";
-        let e = ConsensusFamily::parse_workload(doc, &WorldConfig::default()).unwrap_err();
+        let e = ConsensusFamily::parse_workloads(doc, &WorldConfig::default()).unwrap_err();
         assert_eq!(&doc[e.span.unwrap()], "0");
     }
 }

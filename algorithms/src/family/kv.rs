@@ -2,14 +2,14 @@
 //! compare-and-set, checked per key by the linearizability checker's
 //! [`KvModel`].
 //!
-//! Each client picks a key (uniformly over `keys`, or the hot key `k0` for
+//! Each client picks a key (uniformly over `keys` keys from `first_key`, or the hot key, the first, for
 //! a `hot` percentage of operations), then an operation by the weights of
 //! `mix`. Written values are unique (`"<client>.<n>"`), which makes
 //! histories easy to read and to check; a `cas` expects the last value its
 //! client saw of the key.
 
 use super::{Family, FamilyInfo, info_of};
-use crate::algorithm::{ParamDoc, ParamError, Settings, parse_settings, settings_problems};
+use crate::algorithm::{ParamDoc, ParamError, Settings, parse_groups, settings_problems};
 use faultline_checker::models::KvModel;
 pub use faultline_checker::{KvInput, KvOutput};
 use faultline_sim::{NodeId, OpFamily, SimRng, WorldConfig};
@@ -61,9 +61,13 @@ impl OpMix {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct KvWorkload {
-    /// Number of distinct keys (`k0`, `k1`, ...).
+    /// Number of distinct keys (`k<first_key>` onwards).
     pub keys: u32,
-    /// Percentage (0 to 100) of operations that go to the hot key `k0`;
+    /// The first key's number: keys are `k<first_key>` to
+    /// `k<first_key + keys - 1>`, so client groups can work on key ranges
+    /// of their own (or shared ones).
+    pub first_key: u32,
+    /// Percentage (0 to 100) of operations that go to the hot key (`k<first_key>`);
     /// the rest are spread uniformly over all keys. 0 draws every key
     /// uniformly and consumes no extra randomness.
     #[serde(deserialize_with = "percentage")]
@@ -76,6 +80,7 @@ impl Default for KvWorkload {
     fn default() -> Self {
         KvWorkload {
             keys: 3,
+            first_key: 0,
             hot: 0,
             mix: OpMix::default(),
         }
@@ -97,10 +102,17 @@ fn percentage<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
 impl Settings for KvWorkload {
     const TABLE: &'static str = "clients";
     const DOCS: &'static [ParamDoc] = &[
-        ParamDoc::new("keys", "Number of distinct keys, k0 to k(keys-1)."),
+        ParamDoc::new(
+            "keys",
+            "Number of distinct keys, k<first_key> to k<first_key + keys - 1>.",
+        ),
+        ParamDoc::new(
+            "first_key",
+            "Number of the first key (a client group's own key range starts here).",
+        ),
         ParamDoc::new(
             "hot",
-            "Percentage of operations aimed at the hot key k0 (0: uniform).",
+            "Percentage of operations aimed at the hot key, the first one (0: uniform).",
         ),
         ParamDoc::new(
             "mix",
@@ -115,6 +127,20 @@ impl Settings for KvWorkload {
                 "clients",
                 "keys",
                 "found 0 keys, expected at least 1",
+            ));
+        }
+        if u64::from(self.first_key) + u64::from(self.keys) > u64::from(u32::MAX) {
+            return Err(ParamError::at_value(
+                doc,
+                "clients",
+                "first_key",
+                format!(
+                    "keys k{} to k{} go past k{}; expected first_key + keys at most {}",
+                    self.first_key,
+                    u64::from(self.first_key) + u64::from(self.keys) - 1,
+                    u32::MAX - 1,
+                    u32::MAX
+                ),
             ));
         }
         if self.mix.total() == 0 {
@@ -151,9 +177,9 @@ impl OpFamily for KvFamily {
     ) -> KvInput {
         let hot = cfg.hot > 0 && rng.below(100) < cfg.hot as u64;
         let key = if hot {
-            "k0".to_string()
+            format!("k{}", cfg.first_key)
         } else {
-            format!("k{}", rng.below(cfg.keys as u64))
+            format!("k{}", u64::from(cfg.first_key) + rng.below(cfg.keys as u64))
         };
         let value = format!("{}.{issued}", client.0);
         let mut pick = rng.below(cfg.mix.total());
@@ -219,8 +245,8 @@ impl Family for KvFamily {
         info_of::<KvFamily>()
     }
 
-    fn parse_workload(doc: &str, config: &WorldConfig) -> Result<KvWorkload, ParamError> {
-        parse_settings(doc, config)
+    fn parse_workloads(doc: &str, config: &WorldConfig) -> Result<Vec<KvWorkload>, ParamError> {
+        parse_groups(doc, config)
     }
 
     fn declaration_problems() -> Vec<String> {
@@ -291,18 +317,18 @@ mod tests {
     fn bad_kv_fields_are_refused_where_they_are() {
         let config = WorldConfig::default();
         let doc = "[clients]\ncount = 1\nhot = 150\n";
-        let e = KvFamily::parse_workload(doc, &config).unwrap_err();
+        let e = KvFamily::parse_workloads(doc, &config).unwrap_err();
         assert_eq!(
             e.message,
             "found hot = 150, expected a percentage from 0 to 100"
         );
         assert_eq!(&doc[e.span.unwrap()], "150");
         let doc = "[clients]\ncount = 1\nmix = { get = 0 }\n";
-        let e = KvFamily::parse_workload(doc, &config).unwrap_err();
+        let e = KvFamily::parse_workloads(doc, &config).unwrap_err();
         assert!(e.message.starts_with("every weight"), "{}", e.message);
         assert_eq!(&doc[e.span.unwrap()], "{ get = 0 }");
         let doc = "[clients]\ncount = 1\nmix = { put = 1 }\n";
-        let w = KvFamily::parse_workload(doc, &config).unwrap();
+        let w = KvFamily::parse_workloads(doc, &config).unwrap().remove(0);
         assert_eq!(
             (w.mix.get, w.mix.put, w.keys),
             (0, 1, KvWorkload::default().keys)

@@ -15,8 +15,8 @@
 //! | [`consensus`] | propose(v) -> decided value | [`ConsensusModel`](faultline_checker::models::ConsensusModel) | `values` |
 //! | `none` ([`NoOps`]) | none: the algorithm has no clients | | |
 //!
-//! Every family shares the pacing fields `count`, `rate` and `max_ops`
-//! ([`CLIENT_FIELDS`]).
+//! Every family shares the pacing fields `count`, `rate` and `max_ops`, and
+//! `pin` ([`CLIENT_FIELDS`]); `[[clients]]` groups each have all of them.
 
 pub mod consensus;
 pub mod kv;
@@ -41,6 +41,11 @@ pub const CLIENT_FIELDS: &[ParamDoc] = &[
         "Stop issuing after this many operations per client.",
     )
     .default_text("none"),
+    ParamDoc::new(
+        "pin",
+        "Send every operation to this server (2 or \"n2\") or to the live holder of a role (\"leader\"), resolved per operation.",
+    )
+    .default_text("unpinned"),
 ];
 
 /// What `faultline list` and error messages say of a family.
@@ -81,9 +86,11 @@ pub trait Family: OpFamily {
     fn info() -> FamilyInfo;
 
     /// Reads and checks the family's fields of `[clients]` in the scenario
-    /// document `doc`; errors are located in it. The shared fields are the
-    /// scenario parser's.
-    fn parse_workload(doc: &str, config: &WorldConfig) -> Result<Self::Workload, ParamError>;
+    /// document `doc`: one workload for a `[clients]` table, one per group
+    /// for `[[clients]]` groups (see
+    /// [`parse_groups`](crate::algorithm::parse_groups)); errors are located
+    /// in it. The shared fields are the scenario parser's.
+    fn parse_workloads(doc: &str, config: &WorldConfig) -> Result<Vec<Self::Workload>, ParamError>;
 
     /// Where the workload's fields and their documentation disagree
     /// (see [`settings_problems`](crate::algorithm::settings_problems)).
@@ -111,8 +118,8 @@ impl Family for NoOps {
         }
     }
 
-    fn parse_workload(_doc: &str, _config: &WorldConfig) -> Result<(), ParamError> {
-        Ok(())
+    fn parse_workloads(_doc: &str, _config: &WorldConfig) -> Result<Vec<()>, ParamError> {
+        Ok(vec![()])
     }
 
     fn declaration_problems() -> Vec<String> {

@@ -65,6 +65,8 @@ pub struct Client {
     id: NodeId,
     pending: Option<(OpId, String, TimerId)>,
     attempts: u64,
+    /// The server of the pending add, when the client's group is pinned.
+    pin: Option<NodeId>,
     /// Adds acknowledged to this client.
     pub acked: u64,
 }
@@ -85,6 +87,7 @@ impl GossipNode {
             id,
             pending: None,
             attempts: 0,
+            pin: None,
             acked: 0,
         })
     }
@@ -137,8 +140,10 @@ impl Client {
             return;
         };
         let servers = ctx.server_count() as u64;
-        // Start at a server picked by client id, then rotate on retries.
-        let target = NodeId(((self.id.0 as u64 + self.attempts) % servers) as u32);
+        // Start at a server picked by client id, then rotate on retries
+        // (a pinned client stays with its server).
+        let rotated = NodeId(((self.id.0 as u64 + self.attempts) % servers) as u32);
+        let target = self.pin.unwrap_or(rotated);
         self.attempts += 1;
         ctx.send(
             target,
@@ -220,6 +225,7 @@ impl Process for GossipNode {
             (GossipNode::Client(c), KvInput::Put { value, .. } | KvInput::Append { value, .. }) => {
                 c.pending = Some((op, value, TimerId(u64::MAX)));
                 c.attempts = 0;
+                c.pin = ctx.pin();
                 c.attempt(ctx);
             }
             // Gossip has no reads or compare-and-set: refuse them outright.

@@ -145,6 +145,8 @@ impl Algorithm for ShardedKv {
     type Params = ShardedKvParams;
     type Bug = KvBug;
     type Shared = Arc<Shared>;
+    // Clients route each key to its replicas by their view of the ring.
+    const CLIENTS_PIN: bool = false;
 
     fn prepare(
         params: ShardedKvParams,

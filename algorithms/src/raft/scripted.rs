@@ -72,8 +72,10 @@ fn scripted_world(s: &Scenario, seed: u64, bug: Option<RaftBug>) -> World<RaftNo
     let params = RaftParams { bug, ..file_params };
     let chosen = select_invariants(invariants::boxed(), s.checks.invariants.as_deref())
         .expect("the file's invariants");
-    let workload = KvFamily::parse_workload(&s.text, &config).expect("the file's workload");
-    world(config, params, chosen).with_workload(workload)
+    let workloads = KvFamily::parse_workloads(&s.text, &config).expect("the file's workload");
+    world(config, params, chosen)
+        .with_workloads(workloads)
+        .expect("one workload per group")
 }
 
 fn server(w: &World<RaftNode>, id: NodeId) -> Option<&node::Server> {

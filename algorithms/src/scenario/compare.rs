@@ -83,13 +83,7 @@ pub fn compare(
         .text
         .parse::<toml::Table>()
         .map_err(|e| format!("{}: {}", first.file, e.message()))?;
-    let section = |name: &str| {
-        first_table
-            .get(name)
-            .and_then(|c| c.as_table())
-            .cloned()
-            .unwrap_or_default()
-    };
+    let section = |name: &str| first_table.get(name).cloned();
     let (clients, network) = (section("clients"), section("network"));
     let family = first.algorithm.info().family.name;
     let mut out = Vec::new();
@@ -111,8 +105,8 @@ pub fn compare(
         }
         let shared = s
             .with_run(&faults, first.duration, None)
-            .and_then(|r| r.with_section("clients", &clients))
-            .and_then(|r| r.with_section("network", &network))
+            .and_then(|r| r.with_section("clients", clients.as_ref()))
+            .and_then(|r| r.with_section("network", network.as_ref()))
             .map_err(|e| format!("{}: cannot run it on the shared schedule: {e}", s.file))?;
         let mut config = shared.world_config(seed, TraceMode::Fingerprint);
         config.snapshot_every = 0;

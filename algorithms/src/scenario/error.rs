@@ -272,7 +272,7 @@ mod tests {
             (
                 "",
                 "clients = 5".into(),
-                "found the integer 5, expected a [clients] table".into(),
+                "found the integer 5, expected a [clients] table or [[clients]] groups".into(),
             ),
             (
                 "",

@@ -108,7 +108,8 @@ impl Scenario {
     }
 
     /// This scenario with another fault schedule, duration and per-client
-    /// operation bound, and no nemesis, as a parsed file. A liveness bound
+    /// operation bound (`max_ops` caps every client group's own bound;
+    /// `None` leaves them), and no nemesis, as a parsed file. A liveness bound
     /// that no longer fits the shorter run is dropped: a run cut short at a
     /// violation is never judged for liveness.
     pub fn with_run(
@@ -130,12 +131,21 @@ impl Scenario {
             "duration".into(),
             toml::Value::String(format_duration(duration)),
         );
-        if let (Some(max), Some(toml::Value::Table(clients))) = (max_ops, table.get_mut("clients"))
-        {
-            clients.insert(
-                "max_ops".into(),
-                toml::Value::Integer(max.min(i64::MAX as u64) as i64),
-            );
+        if let Some(max) = max_ops {
+            let cap = |group: &mut toml::Table| {
+                let own = group.get("max_ops").and_then(|v| v.as_integer());
+                let max = max.min(i64::MAX as u64) as i64;
+                let capped = own.map_or(max, |own| own.min(max));
+                group.insert("max_ops".into(), toml::Value::Integer(capped));
+            };
+            match table.get_mut("clients") {
+                Some(toml::Value::Table(clients)) => cap(clients),
+                Some(toml::Value::Array(groups)) => groups
+                    .iter_mut()
+                    .filter_map(|g| g.as_table_mut())
+                    .for_each(cap),
+                _ => {}
+            }
         }
         if duration < self.duration
             && let Some(toml::Value::Table(checks)) = table.get_mut("checks")
@@ -147,16 +157,36 @@ impl Scenario {
         Scenario::parse_derived(&self.file, &text).map_err(|e: ScenarioError| e.to_string())
     }
 
-    /// This scenario with another top-level table (`[clients]`,
-    /// `[network]`; an empty one removes it), as a parsed file.
-    pub fn with_section(&self, name: &str, section: &toml::Table) -> Result<Scenario, String> {
+    /// The most operations any client makes (`None`: some client has no
+    /// bound).
+    pub fn max_ops_per_client(&self) -> Option<u64> {
+        if self.groups.is_empty() {
+            return self.workload.max_ops_per_client;
+        }
+        self.groups
+            .iter()
+            .map(|g| g.pacing.max_ops_per_client)
+            .try_fold(0, |most, max| max.map(|m| most.max(m)))
+    }
+
+    /// This scenario with another top-level section (`[clients]` or
+    /// `[[clients]]` groups, `[network]`; `None` removes it), as a parsed
+    /// file.
+    pub fn with_section(
+        &self,
+        name: &str,
+        section: Option<&toml::Value>,
+    ) -> Result<Scenario, String> {
         let mut table: toml::Table = self.text.parse().map_err(|e: toml::de::Error| {
             format!("cannot re-read the scenario: {}", e.message())
         })?;
-        if section.is_empty() {
-            table.remove(name);
-        } else {
-            table.insert(name.into(), toml::Value::Table(section.clone()));
+        match section {
+            None => {
+                table.remove(name);
+            }
+            Some(value) => {
+                table.insert(name.into(), value.clone());
+            }
         }
         let text =
             toml::to_string(&table).map_err(|e| format!("cannot write the scenario: {e}"))?;
@@ -188,7 +218,7 @@ impl Scenario {
         let initial = Candidate {
             faults: failing.faults.clone(),
             end: self.end(),
-            max_ops_per_client: self.workload.max_ops_per_client,
+            max_ops_per_client: self.max_ops_per_client(),
         };
         // Why a candidate is not a catch of this bug, or when it fails.
         let judge = |c: &Candidate| -> Result<SimTime, String> {

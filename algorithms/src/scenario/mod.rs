@@ -43,7 +43,8 @@ pub use replay::ReplayInfo;
 use crate::algorithm::AnyAlgorithm;
 use faultline_checker::text::decode_utf8;
 use faultline_sim::{
-    FaultSchedule, LinkConfig, SimHandle, SimTime, TraceMode, WorkloadConfig, WorldConfig,
+    ClientGroup, FaultSchedule, LinkConfig, SimHandle, SimTime, TraceMode, WorkloadConfig,
+    WorldConfig,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -173,8 +174,13 @@ pub struct Scenario {
     /// Settings of every link at the start.
     pub link: LinkConfig,
     /// Client pacing (what clients ask for is read from `[clients]` by the
-    /// algorithm's operation family when a run is built).
+    /// algorithm's operation family when a run is built); with
+    /// `[[clients]]` groups, the first group's.
     pub workload: WorkloadConfig,
+    /// The `[[clients]]` groups, each with its count, pacing and pin (empty
+    /// for a single unpinned `[clients]` table: `clients` and `workload`
+    /// say everything).
+    pub groups: Vec<ClientGroup>,
     /// The timed faults written in the file.
     pub faults: FaultSchedule,
     /// The random nemesis, if any.
@@ -277,6 +283,7 @@ impl Scenario {
             end: self.end(),
             link: self.link.clone(),
             workload: self.workload.clone(),
+            groups: self.groups.clone(),
             faults: self.fault_schedule(seed),
             invariant_stride: self.checks.stride,
             trace,
@@ -326,6 +333,8 @@ pub fn scenario_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+#[cfg(test)]
+mod group_tests;
 #[cfg(test)]
 mod over_time_tests;
 #[cfg(test)]

@@ -38,7 +38,7 @@ pub(crate) struct RawScenario {
     #[serde(default)]
     pub network: Option<RawNetwork>,
     #[serde(default)]
-    pub clients: Option<Spanned<RawClients>>,
+    pub clients: Option<Spanned<RawClientsSection>>,
     #[serde(default)]
     pub faults: Vec<Spanned<RawFault>>,
     #[serde(default)]
@@ -123,6 +123,50 @@ pub(crate) struct RawClients {
     pub rate: Option<Spanned<Rate>>,
     #[serde(default)]
     pub max_ops: Option<u64>,
+    #[serde(default)]
+    pub pin: Option<Spanned<Target>>,
+}
+
+/// `[clients]`: one table (one group), or `[[clients]]` groups.
+#[derive(Debug)]
+pub(crate) enum RawClientsSection {
+    One(RawClients),
+    Groups(Vec<Spanned<RawClients>>),
+}
+
+impl RawClientsSection {
+    /// Every group with its span (`whole`: the span of the section, for
+    /// the single table).
+    pub fn groups(
+        &self,
+        whole: std::ops::Range<usize>,
+    ) -> Vec<(std::ops::Range<usize>, &RawClients)> {
+        match self {
+            RawClientsSection::One(c) => vec![(whole, c)],
+            RawClientsSection::Groups(g) => g.iter().map(|c| (c.span(), c.get_ref())).collect(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawClientsSection {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawClientsSection;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a [clients] table or [[clients]] groups")
+            }
+            fn visit_map<M: de::MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+                RawClients::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawClientsSection::One)
+            }
+            fn visit_seq<S: de::SeqAccess<'de>>(self, seq: S) -> Result<Self::Value, S::Error> {
+                Vec::<Spanned<RawClients>>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawClientsSection::Groups)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One `[[faults]]` entry. Every field of every kind is listed; the

@@ -39,9 +39,10 @@ impl<P: Process> World<P> {
         &self.state.history
     }
 
-    /// The operation family's workload settings in force.
-    pub fn workload(&self) -> &<P::Family as OpFamily>::Workload {
-        &self.workload
+    /// The operation family's workload settings in force: one per client
+    /// group, or one for all.
+    pub fn workloads(&self) -> &[<P::Family as OpFamily>::Workload] {
+        &self.workloads
     }
 
     /// The stored trace records (empty unless the trace mode is full). In a

@@ -5,10 +5,13 @@ use super::*;
 
 impl<P: Process> World<P> {
     pub(super) fn schedule_request(&mut self, client: NodeId) {
-        let cfg = &self.config.workload;
         let slot = &mut self.state.nodes[client.index()];
         let Some(load) = slot.load.as_mut() else {
             return;
+        };
+        let cfg = match self.config.groups.get(load.group as usize) {
+            Some(group) => &group.pacing,
+            None => &self.config.workload,
         };
         if slot.process.is_none() || !load.may_issue(cfg) {
             return;

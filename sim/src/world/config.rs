@@ -16,8 +16,12 @@ pub struct WorldConfig {
     pub end: SimTime,
     /// Settings of every link at the start.
     pub link: LinkConfig,
-    /// Client behaviour.
+    /// Client pacing when there are no `groups`.
     pub workload: WorkloadConfig,
+    /// Client groups in id order, each with its own pacing and pin; their
+    /// counts add up to `clients`. Empty: every client is in one unpinned
+    /// group paced by `workload`.
+    pub groups: Vec<ClientGroup>,
     /// Faults to apply, in any order (applied in time order, ties in list order).
     pub faults: FaultSchedule,
     /// Check invariants after every `invariant_stride` events (0: only at the end).
@@ -47,6 +51,7 @@ impl Default for WorldConfig {
             end: SimTime::from_duration(Duration::from_secs(10)),
             link: LinkConfig::default(),
             workload: WorkloadConfig::default(),
+            groups: Vec::new(),
             faults: Vec::new(),
             invariant_stride: 1,
             snapshot_every: 10_000,

@@ -22,7 +22,7 @@ use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::time::{LocalTime, SimTime};
 use crate::trace::{RecordKind, TraceMode, TraceRecord, fold};
-use crate::workload::{ClientLoad, WorkloadConfig};
+use crate::workload::{ClientGroup, ClientLoad, Pin, WorkloadConfig};
 use faultline_checker::{Operation, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashSet, VecDeque};
@@ -126,11 +126,53 @@ pub struct InFlight {
     pub deliver_at: SimTime,
 }
 
+/// The group of each client, in id order, after checking the groups
+/// against the client count and the roles `P` publishes.
+fn client_groups<P: Process>(config: &WorldConfig) -> Result<Vec<u32>, ConfigError> {
+    if config.groups.is_empty() {
+        return Ok(vec![0; config.clients as usize]);
+    }
+    let total: u64 = config.groups.iter().map(|g| u64::from(g.count)).sum();
+    if total != u64::from(config.clients) {
+        return Err(ConfigError::Invalid(format!(
+            "the client groups hold {total} clients; expected {}, the client count",
+            config.clients
+        )));
+    }
+    let mut group_of = Vec::with_capacity(config.clients as usize);
+    for (i, g) in config.groups.iter().enumerate() {
+        check_pin::<P>(g, config.servers)?;
+        group_of.extend(std::iter::repeat_n(i as u32, g.count as usize));
+    }
+    Ok(group_of)
+}
+
+fn check_pin<P: Process>(group: &ClientGroup, servers: u32) -> Result<(), ConfigError> {
+    match &group.pin {
+        None => Ok(()),
+        Some(Pin::Node(n)) if n.0 < servers => Ok(()),
+        Some(Pin::Node(n)) => Err(ConfigError::Invalid(format!(
+            "a client group is pinned to {n}, which is not a server (there are {servers})"
+        ))),
+        Some(Pin::Role(role))
+            if P::OBSERVABLES
+                .iter()
+                .any(|o| o.name == *role && o.kind == crate::observe::ObservableKind::Role) =>
+        {
+            Ok(())
+        }
+        Some(Pin::Role(role)) => Err(ConfigError::Invalid(format!(
+            "a client group is pinned to `{role}`, which is not a role this algorithm publishes"
+        ))),
+    }
+}
+
 /// One run of one algorithm.
 pub struct World<P: Process> {
     config: WorldConfig,
-    /// What clients ask for: the family's settings (pacing is in `config`).
-    workload: <P::Family as OpFamily>::Workload,
+    /// What clients ask for: the family's settings, one per client group
+    /// (or one for every group); pacing is in `config`.
+    workloads: Vec<<P::Family as OpFamily>::Workload>,
     factory: Factory<P>,
     state: WorldState<P>,
     effects: VecDeque<Effect<P>>,
@@ -146,6 +188,9 @@ pub struct World<P: Process> {
     /// The kind of the fault the current event applied, when it changed
     /// something (checks over time open and close windows on it).
     fault_applied: Option<&'static str>,
+    /// The server the operation being invoked is pinned to, handed to the
+    /// client's `on_request` as [`Ctx::pin`].
+    request_pin: Option<NodeId>,
 }
 
 impl<P: Process> World<P> {
@@ -172,6 +217,7 @@ impl<P: Process> World<P> {
             }
         };
         config.link.validate().map_err(ConfigError::Invalid)?;
+        let group_of = client_groups::<P>(&config)?;
         for f in &config.faults {
             validate_fault(&f.fault, total)?;
             validate_aimed::<P>(&f.fault)?;
@@ -200,7 +246,8 @@ impl<P: Process> World<P> {
                     clock: LocalClock::default(),
                     rng: SimRng::stream(seed, "node", i as u64),
                     epoch: 0,
-                    load: (kind == NodeKind::Client).then(|| ClientLoad::new(seed, i)),
+                    load: (kind == NodeKind::Client)
+                        .then(|| ClientLoad::new(seed, i, group_of[(i - config.servers) as usize])),
                 }
             })
             .collect();
@@ -246,7 +293,7 @@ impl<P: Process> World<P> {
         let snapshots = vec![state.clone()];
         Ok(World {
             config,
-            workload: Default::default(),
+            workloads: vec![Default::default()],
             factory,
             state,
             effects: VecDeque::with_capacity(16),
@@ -257,19 +304,37 @@ impl<P: Process> World<P> {
             recorded_events: 0,
             touched: None,
             fault_applied: None,
+            request_pin: None,
         })
     }
 
-    /// Sets what the clients ask for: the operation family's workload
+    /// Sets what every client asks for: the operation family's workload
     /// settings (without this, the family's defaults). Pacing (think time,
     /// operation cap) is in the [`WorldConfig`].
-    pub fn with_workload(mut self, workload: <P::Family as OpFamily>::Workload) -> Self {
+    pub fn with_workload(self, workload: <P::Family as OpFamily>::Workload) -> Self {
+        self.with_workloads(vec![workload])
+            .expect("one workload serves every group")
+    }
+
+    /// Sets what each client group asks for, in the order of
+    /// [`WorldConfig::groups`]: one workload per group, or one for all.
+    pub fn with_workloads(
+        mut self,
+        workloads: Vec<<P::Family as OpFamily>::Workload>,
+    ) -> Result<Self, ConfigError> {
         assert_eq!(
             self.state.stats.events, 0,
             "the workload is set before the run starts"
         );
-        self.workload = workload;
-        self
+        let groups = self.config.groups.len().max(1);
+        if workloads.len() != 1 && workloads.len() != groups {
+            return Err(ConfigError::Invalid(format!(
+                "{} workloads for {groups} client groups; expected one per group or one for all",
+                workloads.len()
+            )));
+        }
+        self.workloads = workloads;
+        Ok(self)
     }
 
     /// Adds checks over time ([`crate::monitor`]), evaluated after every
@@ -547,12 +612,23 @@ impl<P: Process> World<P> {
             Event::Request { client, .. } => {
                 let slot = &mut self.state.nodes[client.index()];
                 let load = slot.load.as_mut().expect("requests go to clients");
-                let input = load.next_input(&self.workload, client);
+                let group = load.group as usize;
+                let workload = &self.workloads[group.min(self.workloads.len() - 1)];
+                let input = load.next_input(workload, client);
                 let op = OpId(self.state.next_op);
                 self.state.next_op += 1;
                 load.outstanding = Some(op);
                 self.open_op(client, op, input.clone());
+                self.request_pin = match self.config.groups.get(group).and_then(|g| g.pin.as_ref())
+                {
+                    None => None,
+                    Some(Pin::Node(server)) => Some(*server),
+                    Some(Pin::Role(role)) => {
+                        faults::role_holder(&self.state.nodes, self.config.servers, role)
+                    }
+                };
                 self.call(client, |p, ctx| p.on_request(ctx, op, input));
+                self.request_pin = None;
             }
         }
     }
@@ -584,6 +660,7 @@ impl<P: Process> World<P> {
             next_timer: &mut s.next_timer,
             next_op: &mut s.next_op,
             tracing: self.config.trace == TraceMode::Full,
+            pin: self.request_pin,
         };
         handler(process, &mut ctx);
         // A queue rather than a drained Vec: no buffer juggling per event.

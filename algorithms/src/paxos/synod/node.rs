@@ -429,6 +429,8 @@ pub struct Pending {
     pub started: LocalTime,
     /// Attempts so far.
     pub attempt: u64,
+    /// The server every attempt goes to, when the client's group is pinned.
+    pub pin: Option<NodeId>,
 }
 
 /// A client: proposes its value at a proposer, moves on to the next one on
@@ -468,6 +470,7 @@ impl Client {
             value,
             started: ctx.now(),
             attempt: 0,
+            pin: ctx.pin(),
         });
         self.attempt(ctx);
     }
@@ -478,7 +481,7 @@ impl Client {
         };
         p.attempt += 1;
         ctx.send(
-            self.server,
+            p.pin.unwrap_or(self.server),
             SynodMsg::Propose {
                 value: p.value.clone(),
             },
@@ -510,7 +513,9 @@ impl Client {
                     ctx.complete(p.op, Outcome::Ok(ConsensusOutput::Decided(value)));
                 }
             }
-            SynodMsg::NotProposer => {
+            // A pinned client has nowhere else to go: its retry timer
+            // asks the same server again.
+            SynodMsg::NotProposer if self.pending.as_ref().is_some_and(|p| p.pin.is_none()) => {
                 self.next_server(ctx);
                 self.attempt(ctx);
             }
@@ -534,7 +539,9 @@ impl Client {
             ctx.complete(op, Outcome::Unknown);
             return;
         }
-        self.next_server(ctx);
+        if p.pin.is_none() {
+            self.next_server(ctx);
+        }
         self.attempt(ctx);
     }
 }

@@ -8,8 +8,8 @@
 
 use super::nemesis::{NemesisConfig, NemesisKind};
 use super::raw::{
-    NodeOrList, NodeRef, RawClients, RawExpect, RawFault, RawLatency, RawNemesis, RawNetwork,
-    RawScenario,
+    NodeOrList, NodeRef, RawClientsSection, RawExpect, RawFault, RawLatency, RawNemesis,
+    RawNetwork, RawScenario,
 };
 use super::replay::ReplayInfo;
 use super::{
@@ -24,8 +24,8 @@ use faultline_sim::clock::MAX_DRIFT_PPM;
 use faultline_sim::network::check_probability;
 use faultline_sim::time::format_duration;
 use faultline_sim::{
-    Fault, LatencyDist, LinkChange, LinkConfig, NodeId, ScheduledFault, SimTime, TraceMode,
-    WorkloadConfig,
+    ClientGroup, Fault, LatencyDist, LinkChange, LinkConfig, NodeId, Pin, ScheduledFault, SimTime,
+    TraceMode, WorkloadConfig,
 };
 use std::ops::Range;
 use std::time::Duration;
@@ -96,20 +96,25 @@ pub(crate) fn parse(file: &str, text: &str, authored: bool) -> Result<Scenario, 
         Some(net) => network(&cx, net)?,
         None => LinkConfig::default(),
     };
-    let (clients, workload) = match &raw.clients {
-        Some(c) => client_section(&cx, c, &info)?,
-        None => (0, WorkloadConfig::default()),
-    };
-    node_count(&cx, &raw, servers, clients)?;
-    if let Some(c) = &raw.clients {
-        expected_operations(&cx, c.get_ref(), clients, &workload, duration)?;
-    }
     let roles: Vec<&'static str> = info
         .observables
         .iter()
         .filter(|o| o.kind == faultline_sim::ObservableKind::Role)
         .map(|o| o.name)
         .collect();
+    let setup = match &raw.clients {
+        Some(c) => Some(client_section(&cx, c, &info, servers, &roles)?),
+        None => None,
+    };
+    let clients = setup.as_ref().map_or(0, |s| s.total);
+    node_count(&cx, &raw, servers, clients, setup.as_ref())?;
+    if let Some(setup) = &setup {
+        expected_operations(&cx, setup, duration)?;
+    }
+    let (workload, groups) = match setup {
+        Some(s) => (s.workload, s.groups),
+        None => (WorkloadConfig::default(), Vec::new()),
+    };
     let nodes = Nodes {
         servers,
         clients,
@@ -165,6 +170,7 @@ pub(crate) fn parse(file: &str, text: &str, authored: bool) -> Result<Scenario, 
         seed,
         link,
         workload,
+        groups,
         faults,
         nemesis,
         checks,
@@ -184,6 +190,7 @@ fn node_count(
     raw: &RawScenario,
     servers: u32,
     clients: u32,
+    setup: Option<&setup::ClientSetup>,
 ) -> Result<(), ScenarioError> {
     let total = u64::from(servers) + u64::from(clients);
     if total <= u64::from(MAX_NODES) {
@@ -192,7 +199,16 @@ fn node_count(
     let why = format!(
         "expected at most {MAX_NODES} nodes, servers and clients together (the network keeps state for every pair of nodes)"
     );
-    let clients_span = raw.clients.as_ref().map(|c| c.get_ref().count.span());
+    // The count of the largest group is what to lower.
+    let clients_span = setup.and_then(|s| {
+        s.groups
+            .iter()
+            .map(|g| g.count)
+            .zip(&s.spans)
+            .max_by_key(|(count, _)| *count)
+            .map(|(_, spans)| spans.count.clone())
+            .or_else(|| s.spans.first().map(|spans| spans.count.clone()))
+    });
     if let Some(s) = &raw.servers
         && (servers > MAX_NODES || clients_span.is_none())
     {
@@ -213,30 +229,54 @@ fn node_count(
 /// operations, and waits for each answer besides).
 fn expected_operations(
     cx: &Ctx<'_>,
-    c: &RawClients,
-    clients: u32,
-    workload: &WorkloadConfig,
+    setup: &setup::ClientSetup,
     duration: Duration,
 ) -> Result<(), ScenarioError> {
-    let think = workload.think_time.as_nanos().max(1);
-    let by_rate = duration.as_nanos() / think;
-    let per_client = match workload.max_ops_per_client {
-        Some(max) => by_rate.min(u128::from(max)),
-        None => by_rate,
+    let single = [ClientGroup {
+        count: setup.total,
+        pacing: setup.workload.clone(),
+        pin: None,
+    }];
+    let groups = if setup.groups.is_empty() {
+        &single[..]
+    } else {
+        &setup.groups[..]
     };
-    let expected = per_client.saturating_mul(u128::from(clients));
+    let expected_of = |g: &ClientGroup| {
+        let think = g.pacing.think_time.as_nanos().max(1);
+        let by_rate = duration.as_nanos() / think;
+        let per_client = match g.pacing.max_ops_per_client {
+            Some(max) => by_rate.min(u128::from(max)),
+            None => by_rate,
+        };
+        per_client.saturating_mul(u128::from(g.count))
+    };
+    let expected: u128 = groups.iter().map(expected_of).sum();
     if expected <= u128::from(MAX_EXPECTED_OPERATIONS) {
         return Ok(());
     }
-    let span = c.rate.as_ref().map_or(c.count.span(), |r| r.span());
+    // Point at the group that asks for the most.
+    let (i, g) = groups
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, g)| expected_of(g))
+        .expect("at least one group");
+    let spans = setup.spans[i].clone();
+    let span = spans.rate.unwrap_or(spans.count);
+    let which = if groups.len() > 1 {
+        format!(" (client group {} asks for the most)", i + 1)
+    } else {
+        String::new()
+    };
     Err(cx.err(
         span,
         format!(
-            "{clients} clients would make about {expected} operations in {} at a mean think time of {}; \
+            "{} clients would make about {expected} operations in {}{which} at a mean think time of {}; \
              expected at most {MAX_EXPECTED_OPERATIONS} in one run (the history keeps every operation): \
              lower count or rate, set max_ops, or shorten the run",
+            setup.total,
             format_duration(duration),
-            format_duration(workload.think_time)
+            format_duration(g.pacing.think_time)
         ),
     ))
 }

@@ -3,6 +3,7 @@
 //! the algorithm's operation family allows).
 
 use super::*;
+use crate::scenario::raw::Target;
 
 pub(super) fn probability(
     cx: &Ctx<'_>,
@@ -123,11 +124,32 @@ pub(super) fn latency(cx: &Ctx<'_>, l: &Spanned<RawLatency>) -> Result<LatencyDi
     Ok(dist)
 }
 
+/// The clients as the parser found them: how many in all, the pacing of the
+/// first (or only) group, and the groups the kernel needs to know of (none
+/// for a single unpinned `[clients]` table, which keeps such runs exactly as
+/// they were before groups existed).
+pub(super) struct ClientSetup {
+    pub(super) total: u32,
+    pub(super) workload: WorkloadConfig,
+    pub(super) groups: Vec<ClientGroup>,
+    /// Where each group's count and rate are written.
+    pub(super) spans: Vec<GroupSpans>,
+}
+
+/// Where a group's `count` and `rate` are, for errors about its size.
+#[derive(Clone)]
+pub(super) struct GroupSpans {
+    pub(super) count: Range<usize>,
+    pub(super) rate: Option<Range<usize>>,
+}
+
 pub(super) fn client_section(
     cx: &Ctx<'_>,
-    c: &Spanned<RawClients>,
+    c: &Spanned<RawClientsSection>,
     info: &AlgorithmInfo,
-) -> Result<(u32, WorkloadConfig), ScenarioError> {
+    servers: u32,
+    roles: &[&'static str],
+) -> Result<ClientSetup, ScenarioError> {
     let family = &info.family;
     if !family.has_operations() {
         return Err(cx.err(
@@ -139,13 +161,97 @@ pub(super) fn client_section(
         ));
     }
     check_client_fields(cx, info)?;
-    let c = c.get_ref();
+    let several = matches!(c.get_ref(), RawClientsSection::Groups(_));
+    let raw_groups = c.get_ref().groups(c.span());
+    if raw_groups.is_empty() {
+        return Err(cx.err(
+            c.span(),
+            "found an empty list of client groups; expected at least one [[clients]] table",
+        ));
+    }
     let d = WorkloadConfig::default();
-    let workload = WorkloadConfig {
-        think_time: c.rate.as_ref().map_or(d.think_time, |r| r.get_ref().0),
-        max_ops_per_client: c.max_ops,
+    let mut groups = Vec::with_capacity(raw_groups.len());
+    let mut spans = Vec::with_capacity(raw_groups.len());
+    let mut total: u64 = 0;
+    for (i, (_, g)) in raw_groups.into_iter().enumerate() {
+        let count = g.count.get_ref().0;
+        if several && count == 0 {
+            return Err(cx.err(
+                g.count.span(),
+                format!(
+                    "client group {}: found count = 0; expected at least 1 client (leave the group out instead)",
+                    i + 1
+                ),
+            ));
+        }
+        let pin = match &g.pin {
+            Some(p) => Some(pin(cx, p, servers, info, roles)?),
+            None => None,
+        };
+        total += u64::from(count);
+        groups.push(ClientGroup {
+            count,
+            pacing: WorkloadConfig {
+                think_time: g.rate.as_ref().map_or(d.think_time, |r| r.get_ref().0),
+                max_ops_per_client: g.max_ops,
+            },
+            pin,
+        });
+        spans.push(GroupSpans {
+            count: g.count.span(),
+            rate: g.rate.as_ref().map(|r| r.span()),
+        });
+    }
+    let workload = groups[0].pacing.clone();
+    if !several && groups[0].pin.is_none() {
+        groups.clear();
+    }
+    Ok(ClientSetup {
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+        workload,
+        groups,
+        spans,
+    })
+}
+
+/// A group's `pin`: a server, or a role the algorithm publishes.
+fn pin(
+    cx: &Ctx<'_>,
+    p: &Spanned<Target>,
+    servers: u32,
+    info: &AlgorithmInfo,
+    roles: &[&'static str],
+) -> Result<Pin, ScenarioError> {
+    if !info.clients_pin {
+        return Err(cx.err(
+            p.span(),
+            format!(
+                "{}'s clients choose their servers themselves and cannot be pinned; expected no `pin`",
+                info.name
+            ),
+        ));
+    }
+    let servers_are = format!("n0..n{}", servers - 1);
+    let roles_are = if roles.is_empty() {
+        format!("{} publishes no roles", info.name)
+    } else {
+        format!("{} publishes the roles {}", info.name, roles.join(", "))
     };
-    Ok((c.count.get_ref().0, workload))
+    match p.get_ref() {
+        Target::Node(n) if n.0 < servers => Ok(Pin::Node(NodeId(n.0))),
+        Target::Node(n) => Err(cx.err(
+            p.span(),
+            format!(
+                "found pin = n{}, which is not a server; expected a server ({servers_are}) or a role ({roles_are})",
+                n.0
+            ),
+        )),
+        Target::Role(r) if roles.contains(&r.as_str()) => Ok(Pin::Role(r.clone())),
+        Target::Role(r) => Err(cx.err(
+            p.span(),
+            format!("found pin = \"{r}\"; expected a server ({servers_are}) or a role ({roles_are})"),
+        )),
+    }
 }
 
 /// Refuses a `[clients]` field that is neither shared by every family nor
@@ -162,11 +268,19 @@ fn check_client_fields(cx: &Ctx<'_>, info: &AlgorithmInfo) -> Result<(), Scenari
     else {
         return Ok(());
     };
-    let DeValue::Table(fields) = clients.get_ref() else {
-        return Ok(());
+    let tables: Vec<&toml::de::DeTable<'_>> = match clients.get_ref() {
+        DeValue::Table(fields) => vec![fields],
+        DeValue::Array(groups) => groups
+            .iter()
+            .filter_map(|g| match g.get_ref() {
+                DeValue::Table(fields) => Some(fields),
+                _ => None,
+            })
+            .collect(),
+        _ => return Ok(()),
     };
     let family = &info.family;
-    for (key, _) in fields.iter() {
+    for (key, _) in tables.iter().flat_map(|t| t.iter()) {
         let name = key.get_ref().as_ref();
         if family.has_field(name) {
             continue;
