@@ -154,7 +154,11 @@ impl Analysis {
                 }
                 continue;
             }
-            let map = if write.base { &mut entry.0 } else { &mut entry.1 };
+            let map = if write.base {
+                &mut entry.0
+            } else {
+                &mut entry.1
+            };
             map.entry(value.as_bytes()).or_default().push(w);
             entry.3 = entry.3.max(value.len());
         }
@@ -166,8 +170,7 @@ impl Analysis {
             else {
                 continue;
             };
-            let (bases, appends, empty_bases, longest) =
-                tokens.get(key.as_str()).unwrap_or(&empty);
+            let (bases, appends, empty_bases, longest) = tokens.get(key.as_str()).unwrap_or(&empty);
             let split = split(
                 value.as_deref().unwrap_or("").as_bytes(),
                 bases,
@@ -389,8 +392,14 @@ pub(crate) mod tests {
         ]);
         let a = Analysis::new(&h);
         let r = &a.reads;
-        assert_eq!((r[0].certain.clone(), r[0].bases.clone()), (vec![0, 1], vec![Some(0)]));
-        assert_eq!((r[1].certain.clone(), r[1].bases.clone()), (vec![2], vec![None]));
+        assert_eq!(
+            (r[0].certain.clone(), r[0].bases.clone()),
+            (vec![0, 1], vec![Some(0)])
+        );
+        assert_eq!(
+            (r[1].certain.clone(), r[1].bases.clone()),
+            (vec![2], vec![None])
+        );
         assert!(!r[2].explained);
         assert_eq!(r[3].bases, vec![None]);
         assert!(a.excludes(&r[3], 0) && a.excludes(&r[1], 0));

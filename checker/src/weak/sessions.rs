@@ -145,11 +145,7 @@ impl SessionReport {
             .iter()
             .map(|&g| format!("{g} {}", self.count(g)))
             .collect();
-        format!(
-            "violations over {} reads: {}",
-            self.reads,
-            parts.join(", ")
-        )
+        format!("violations over {} reads: {}", self.reads, parts.join(", "))
     }
 }
 
@@ -219,12 +215,11 @@ pub(crate) fn session_violations_in(a: &Analysis) -> SessionReport {
         let read = &a.reads[r];
         let key = (read.client, read.key.as_str());
         // Read your writes.
-        if let Some(&w) = own
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .find(|&&w| a.writes[w].acked && a.writes[w].ret.is_some_and(|t| t < read.call) && a.excludes(read, w))
-        {
+        if let Some(&w) = own.get(&key).into_iter().flatten().find(|&&w| {
+            a.writes[w].acked
+                && a.writes[w].ret.is_some_and(|t| t < read.call)
+                && a.excludes(read, w)
+        }) {
             per_read[r].push(violation(a, Guarantee::ReadYourWrites, read, w, a.op(w)));
         }
         // Monotonic reads.
@@ -233,7 +228,13 @@ pub(crate) fn session_violations_in(a: &Analysis) -> SessionReport {
             .iter()
             .find(|s| s.known_at < read.call && a.excludes(read, s.write))
         {
-            per_read[r].push(violation(a, Guarantee::MonotonicReads, read, s.write, s.read_op));
+            per_read[r].push(violation(
+                a,
+                Guarantee::MonotonicReads,
+                read,
+                s.write,
+                s.read_op,
+            ));
         }
         earlier.extend(read.certain.iter().map(|&w| Seen {
             write: w,
@@ -380,10 +381,7 @@ mod tests {
             (0, "append k 0.1", 5, 6),
             (2, "get k 0.1", 7, 8),
         ];
-        assert_eq!(
-            found(&h),
-            vec![(Guarantee::WritesFollowReads, 0, 3, 0, 2)]
-        );
+        assert_eq!(found(&h), vec![(Guarantee::WritesFollowReads, 0, 3, 0, 2)]);
         let h = [
             (1, "append k 1.1", 1, 2),
             (0, "get k 1.1", 3, 4),
