@@ -240,3 +240,55 @@ fn run_file_with_text(path: &str, edit: impl Fn(&str) -> String) -> RunReport {
     let scenario = Scenario::parse(path, &text).unwrap_or_else(|e| panic!("{e}"));
     scenario.run_seed(scenario.seed).unwrap()
 }
+
+#[test]
+fn compare_counts_lost_writes_stale_reads_and_session_violations() {
+    let path = "scenarios/hashing/weak-lost-appends.toml";
+    let text = std::fs::read_to_string(root().join(path)).unwrap();
+    let buggy = Scenario::parse(path, &text).unwrap();
+    let fixed = Scenario::parse(
+        "fixed.toml",
+        &text
+            .replace("bug = \"delete_before_confirm\"\n", "")
+            .replace("expect = \"durability\"", "expect = \"pass\""),
+    )
+    .unwrap();
+    let rows = super::compare::compare(&[buggy, fixed], 2, None).unwrap();
+    assert!(rows[0].writes_lost.unwrap() > 0, "{:?}", rows[0]);
+    assert!(rows[0].stale_reads.unwrap() > 0, "{:?}", rows[0]);
+    assert!(rows[0].session_violations.unwrap() > 0, "{:?}", rows[0]);
+    assert_eq!(
+        (
+            rows[1].writes_lost,
+            rows[1].stale_reads,
+            rows[1].session_violations
+        ),
+        (Some(0), Some(0), Some(0)),
+        "{:?}",
+        rows[1]
+    );
+    let table = super::compare::table(&rows, false);
+    assert!(
+        table
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("lost  stale  sessions  linearizable"),
+        "{table}"
+    );
+}
+
+/// Convergence after faults, from the servers' side: gossip's `digest`
+/// observable and a check over time with `all_equal` (docs/checkers.md).
+#[test]
+fn replicas_converge_after_each_heal_and_gossip_once_does_not() {
+    let r = run_file("scenarios/gossip/converge-after-heal.toml", "");
+    assert_eq!(r.outcome(), "pass", "{:?}", r.failure);
+    let buggy = run_file_with_text("scenarios/gossip/converge-after-heal.toml", |t| {
+        t.replace(
+            "client_timeout = \"200ms\"\n",
+            "client_timeout = \"200ms\"\nbug = \"gossip_once\"\n",
+        )
+    });
+    assert_eq!(buggy.outcome(), "replicas_converge", "{:?}", buggy.failure);
+}
