@@ -281,7 +281,7 @@ fn compare_counts_lost_writes_stale_reads_and_session_violations() {
 /// Convergence after faults, from the servers' side: gossip's `digest`
 /// observable and a check over time with `all_equal` (docs/checkers.md).
 #[test]
-fn replicas_converge_after_each_heal_and_gossip_once_does_not() {
+fn replicas_converge_after_the_heal_and_gossip_once_does_not() {
     let r = run_file("scenarios/gossip/converge-after-heal.toml", "");
     assert_eq!(r.outcome(), "pass", "{:?}", r.failure);
     let buggy = run_file_with_text("scenarios/gossip/converge-after-heal.toml", |t| {
