@@ -292,3 +292,78 @@ fn replicas_converge_after_the_heal_and_gossip_once_does_not() {
     });
     assert_eq!(buggy.outcome(), "replicas_converge", "{:?}", buggy.failure);
 }
+
+/// The cost of the weak checkers on large histories, against the
+/// linearizability checker's: 5 servers, 3 clients, 60 s under a random
+/// nemesis (the setting of `benches/raft.rs`). Run with
+/// `cargo test --release -p faultline-algorithms --lib weak_tests::cost -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn cost_on_large_histories() {
+    use std::time::Instant;
+    for (algorithm, mix) in [
+        ("raft", "{ get = 3, put = 1, append = 2, cas = 1 }"),
+        ("multi-paxos", "{ get = 3, put = 1, append = 2, cas = 1 }"),
+        ("raft", "{ get = 1, append = 1 }"),
+    ] {
+        let text = format!(
+            "name = \"cost\"\nalgorithm = \"{algorithm}\"\nservers = 5\nduration = \"60s\"\n\n\
+             [clients]\ncount = 3\nrate = \"50/s\"\nkeys = 3\nmix = {mix}\n\n\
+             [nemesis]\nkinds = [\"crash\", \"isolate\", \"partition\", \"partition_one_way\", \"clock_drift\"]\n\
+             start = \"500ms\"\nstop = \"55s\"\ninterval = \"1s\"\nmin_duration = \"50ms\"\nmax_duration = \"1.5s\"\nmax_drift_ppm = 20000\n"
+        );
+        let scenario = Scenario::parse("cost.toml", &text).unwrap();
+        for seed in 0..3 {
+            let mut config = scenario.world_config(seed, faultline_sim::TraceMode::Fingerprint);
+            config.snapshot_every = 0;
+            let mut handle = scenario.build_with(config).unwrap();
+            handle.run();
+            let started = Instant::now();
+            let lin = handle.check_history(faultline_checker::Budget::steps(20_000_000));
+            let lin_s = started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            let history = super::outcome::kv_history(handle.as_ref()).unwrap();
+            let convert_s = started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            let analysis = faultline_checker::weak::Analysis::new(&history);
+            let split_s = started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            let weak = faultline_checker::weak::check_weak(&history);
+            let weak_s = started.elapsed().as_secs_f64();
+            drop(analysis);
+            let time = |f: &dyn Fn()| {
+                let started = Instant::now();
+                f();
+                started.elapsed().as_secs_f64() * 1e3
+            };
+            let each = (
+                time(&|| drop(faultline_checker::weak::lost_writes(&history))),
+                time(&|| drop(faultline_checker::weak::session_violations(&history))),
+                time(&|| drop(faultline_checker::weak::stale_reads(&history))),
+            );
+            let longest = history
+                .iter()
+                .filter_map(|o| match o.outcome.output() {
+                    Some(faultline_checker::KvOutput::Value(Some(v))) => Some(v.len()),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0);
+            println!(
+                "{algorithm} {mix} seed {seed}: {} ops, longest value {longest} B; linearizability {:?} {:.1} ms; history from JSON {:.1} ms; splitting values {:.1} ms; all three weak checks {:.1} ms ({} lost, {} session violations, {} stale); alone, splitting included: durability {:.1} ms, sessions {:.1} ms, stale reads {:.1} ms",
+                history.len(),
+                lin.verdict,
+                lin_s * 1e3,
+                convert_s * 1e3,
+                split_s * 1e3,
+                weak_s * 1e3,
+                weak.durability.lost.len(),
+                weak.sessions.violations.len(),
+                weak.staleness.stale.len(),
+                each.0,
+                each.1,
+                each.2
+            );
+        }
+    }
+}

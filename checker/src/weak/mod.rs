@@ -77,6 +77,8 @@ pub(crate) struct Read {
     pub explained: bool,
     /// Writes (indexes into `Analysis::writes`) on some split, sorted.
     pub possible: Vec<usize>,
+    /// The same as a bit set over the writes, for constant-time lookups.
+    pub possible_bits: Vec<u64>,
     /// Writes on the only split (empty when there are several).
     pub certain: Vec<usize>,
     /// The bases the value may start from: `None` is the initial state.
@@ -137,32 +139,20 @@ impl Analysis {
                 ret: if acked { o.ret } else { None },
             });
         }
-        // Per key: written value -> writers, separately for bases and appends.
-        type Tokens<'h> = BTreeMap<&'h [u8], Vec<usize>>;
-        let mut tokens: BTreeMap<&str, (Tokens<'_>, Tokens<'_>, Vec<usize>, usize)> =
-            BTreeMap::new();
+        // Per key: the written values in a trie, with their writers.
+        let mut tries: BTreeMap<&str, Trie> = BTreeMap::new();
         for (w, write) in writes.iter().enumerate() {
             let value = match &history[write.op].input {
                 KvInput::Put { value, .. } | KvInput::Append { value, .. } => value,
                 KvInput::Cas { new, .. } => new,
                 KvInput::Get { .. } => continue,
             };
-            let entry = tokens.entry(history[write.op].input.key()).or_default();
-            if value.is_empty() {
-                if write.base {
-                    entry.2.push(w);
-                }
-                continue;
-            }
-            let map = if write.base {
-                &mut entry.0
-            } else {
-                &mut entry.1
-            };
-            map.entry(value.as_bytes()).or_default().push(w);
-            entry.3 = entry.3.max(value.len());
+            tries
+                .entry(history[write.op].input.key())
+                .or_insert_with(Trie::new)
+                .insert(value.as_bytes(), w, write.base);
         }
-        let empty = (Tokens::new(), Tokens::new(), Vec::new(), 0);
+        let empty = Trie::new();
         let mut reads = Vec::new();
         for (op, o) in history.iter().enumerate() {
             let (KvInput::Get { key }, Outcome::Ok(KvOutput::Value(value)), Some(ret)) =
@@ -170,15 +160,14 @@ impl Analysis {
             else {
                 continue;
             };
-            let (bases, appends, empty_bases, longest) = tokens.get(key.as_str()).unwrap_or(&empty);
-            let split = split(
-                value.as_deref().unwrap_or("").as_bytes(),
-                bases,
-                appends,
-                empty_bases,
-                *longest,
-            );
+            let trie = tries.get(key.as_str()).unwrap_or(&empty);
+            let split = split(value.as_deref().unwrap_or("").as_bytes(), trie);
+            let mut possible_bits = vec![0u64; writes.len().div_ceil(64)];
+            for &w in &split.possible {
+                possible_bits[w / 64] |= 1 << (w % 64);
+            }
             reads.push(Read {
+                possible_bits,
                 op,
                 client: o.client,
                 key: key.clone(),
@@ -202,7 +191,7 @@ impl Analysis {
     /// Whether read `r` excludes write `w` (see the module documentation).
     pub(crate) fn excludes(&self, r: &Read, w: usize) -> bool {
         r.explained
-            && r.possible.binary_search(&w).is_err()
+            && r.possible_bits[w / 64] & (1 << (w % 64)) == 0
             && r.bases
                 .iter()
                 .all(|b| b.is_none_or(|b| b != w && self.before(b, w)))
@@ -221,50 +210,107 @@ struct Split {
     bases: Vec<Option<usize>>,
 }
 
+/// The written values of one key, as a trie over their bytes; each node
+/// lists the writes whose value ends there, as a base or as an append.
+struct Trie {
+    /// Children of each node: (byte, node), few per node.
+    children: Vec<Vec<(u8, u32)>>,
+    /// Writers of the value ending at each node: (write, is a base).
+    writers: Vec<Vec<(usize, bool)>>,
+    /// Bases whose value is empty.
+    empty_bases: Vec<usize>,
+}
+
+impl Trie {
+    fn new() -> Trie {
+        Trie {
+            children: vec![Vec::new()],
+            writers: vec![Vec::new()],
+            empty_bases: Vec::new(),
+        }
+    }
+
+    fn insert(&mut self, value: &[u8], write: usize, base: bool) {
+        if value.is_empty() {
+            if base {
+                self.empty_bases.push(write);
+            }
+            return;
+        }
+        let mut node = 0usize;
+        for &byte in value {
+            node = match self.children[node].iter().find(|(b, _)| *b == byte) {
+                Some(&(_, next)) => next as usize,
+                None => {
+                    let next = self.children.len();
+                    self.children.push(Vec::new());
+                    self.writers.push(Vec::new());
+                    self.children[node].push((byte, next as u32));
+                    next
+                }
+            };
+        }
+        self.writers[node].push((write, base));
+    }
+}
+
+/// An edge of a split: the written value `value[from..to]`, whose writers
+/// are `trie.writers[node]`.
+#[derive(Clone, Copy)]
+struct Edge {
+    from: usize,
+    to: usize,
+    node: usize,
+}
+
 /// Splits `value` into a base (or none) followed by appended values, every
 /// way it can be done. Positions reachable from the start and from which the
 /// end is reachable bound the edges that lie on some split.
-fn split(
-    value: &[u8],
-    bases: &BTreeMap<&[u8], Vec<usize>>,
-    appends: &BTreeMap<&[u8], Vec<usize>>,
-    empty_bases: &[usize],
-    longest: usize,
-) -> Split {
+fn split(value: &[u8], trie: &Trie) -> Split {
     let n = value.len();
-    // Edges (from, to, writers, is_base).
-    let mut edges: Vec<Vec<(usize, &Vec<usize>, bool)>> = vec![Vec::new(); n + 1];
-    for (i, out) in edges.iter_mut().enumerate().take(n) {
-        for len in 1..=longest.min(n - i) {
-            let piece = &value[i..i + len];
-            if i == 0
-                && let Some(ws) = bases.get(piece)
-            {
-                out.push((len, ws, true));
-            }
-            if let Some(ws) = appends.get(piece) {
-                out.push((i + len, ws, false));
-            }
-        }
-    }
+    // A base may only start the value; appends may be anywhere. Edges come
+    // out ordered by `from`.
+    let usable = |edge: &Edge| {
+        trie.writers[edge.node]
+            .iter()
+            .any(|&(_, base)| !base || edge.from == 0)
+    };
+    let mut edges: Vec<Edge> = Vec::new();
     let mut reach = vec![false; n + 1];
     reach[0] = true;
-    for i in 0..n {
-        if reach[i] {
-            for &(to, _, _) in &edges[i] {
-                reach[to] = true;
+    for from in 0..n {
+        if !reach[from] {
+            continue;
+        }
+        let mut node = 0usize;
+        for (offset, &byte) in value[from..].iter().enumerate() {
+            match trie.children[node].iter().find(|(b, _)| *b == byte) {
+                Some(&(_, next)) => node = next as usize,
+                None => break,
+            }
+            let edge = Edge {
+                from,
+                to: from + offset + 1,
+                node,
+            };
+            if !trie.writers[node].is_empty() && usable(&edge) {
+                reach[edge.to] = true;
+                edges.push(edge);
             }
         }
     }
-    // Paths from each position to the end, saturating at 2.
+    // Splits from each position to the end, saturating at 2.
+    let writers_at = |edge: &Edge| {
+        trie.writers[edge.node]
+            .iter()
+            .filter(|&&(_, base)| !base || edge.from == 0)
+            .count()
+    };
     let mut paths = vec![0u8; n + 1];
     paths[n] = 1;
-    for i in (0..n).rev() {
-        let mut count = 0u8;
-        for &(to, ws, _) in &edges[i] {
-            count = count.saturating_add(paths[to].saturating_mul(ws.len().min(2) as u8));
-        }
-        paths[i] = count.min(2);
+    for edge in edges.iter().rev() {
+        let count = paths[edge.to].saturating_mul(writers_at(edge).min(2) as u8);
+        paths[edge.from] = paths[edge.from].saturating_add(count).min(2);
     }
     if paths[0] == 0 {
         return Split {
@@ -277,18 +323,18 @@ fn split(
     let mut possible = Vec::new();
     let mut bases = Vec::new();
     let mut starts_bare = n == 0;
-    for i in 0..n {
-        if !reach[i] {
+    for edge in &edges {
+        if paths[edge.to] == 0 {
             continue;
         }
-        for &(to, ws, is_base) in &edges[i] {
-            if paths[to] == 0 {
+        for &(w, base) in &trie.writers[edge.node] {
+            if base && edge.from != 0 {
                 continue;
             }
-            possible.extend_from_slice(ws);
-            if i == 0 {
-                if is_base {
-                    bases.extend(ws.iter().map(|&w| Some(w)));
+            possible.push(w);
+            if edge.from == 0 {
+                if base {
+                    bases.push(Some(w));
                 } else {
                     starts_bare = true;
                 }
@@ -297,21 +343,26 @@ fn split(
     }
     if starts_bare {
         bases.push(None);
-        bases.extend(empty_bases.iter().map(|&w| Some(w)));
-        possible.extend_from_slice(empty_bases);
+        bases.extend(trie.empty_bases.iter().map(|&w| Some(w)));
+        possible.extend_from_slice(&trie.empty_bases);
     }
     possible.sort_unstable();
     possible.dedup();
     let mut certain = Vec::new();
-    if paths[0] == 1 && empty_bases.is_empty() {
-        let mut i = 0;
-        while i < n {
-            let &(to, ws, _) = edges[i]
-                .iter()
-                .find(|(to, _, _)| paths[*to] > 0)
+    if paths[0] == 1 && trie.empty_bases.is_empty() {
+        let mut at = 0;
+        let mut next = edges.iter().peekable();
+        while at < n {
+            let edge = next
+                .by_ref()
+                .find(|e| e.from == at && paths[e.to] > 0)
                 .expect("a unique split continues");
-            certain.push(ws[0]);
-            i = to;
+            let &(w, _) = trie.writers[edge.node]
+                .iter()
+                .find(|&&(_, base)| !base || edge.from == 0)
+                .expect("an edge has a writer");
+            certain.push(w);
+            at = edge.to;
         }
         certain.sort_unstable();
         certain.dedup();

@@ -4,7 +4,7 @@
 use super::{Analysis, Read};
 use crate::history::{History, KvInput, KvOutput};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// One of the four session guarantees.
@@ -185,6 +185,9 @@ pub(crate) fn session_violations_in(a: &Analysis) -> SessionReport {
     let mut report = SessionReport::default();
     // Per (client, key): writes seen for certain, in the order learnt.
     let mut seen: BTreeMap<(u64, &str), Vec<Seen>> = BTreeMap::new();
+    // The same, as a set: each write is kept once, with the first read that
+    // showed it.
+    let mut known: BTreeMap<(u64, &str), BTreeSet<usize>> = BTreeMap::new();
     // Per write: how many entries its client's `seen` of its key had when
     // it was invoked (its reads-before).
     let mut seen_before_write: Vec<usize> = vec![0; a.writes.len()];
@@ -236,11 +239,16 @@ pub(crate) fn session_violations_in(a: &Analysis) -> SessionReport {
                 s.read_op,
             ));
         }
-        earlier.extend(read.certain.iter().map(|&w| Seen {
-            write: w,
-            read_op: read.op,
-            known_at: read.ret,
-        }));
+        let known = known.entry(key).or_default();
+        for &w in &read.certain {
+            if known.insert(w) {
+                earlier.push(Seen {
+                    write: w,
+                    read_op: read.op,
+                    known_at: read.ret,
+                });
+            }
+        }
     }
     // Monotonic writes and writes follow reads: for each read and each
     // client, the latest write of that client the read shows for certain.
