@@ -2,7 +2,7 @@
 //! missing from the last look anyone had at its key.
 
 use super::Analysis;
-use crate::history::{History, KvInput, KvOutput};
+use crate::history::{KvInput, KvOutput, Operation};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -61,7 +61,7 @@ impl DurabilityReport {
 /// write as lost although a later read would have shown it: the check sees
 /// only what the clients saw, so let the clients read for a while after the
 /// faults stop.
-pub fn lost_writes(history: &History<KvInput, KvOutput>) -> DurabilityReport {
+pub fn lost_writes(history: &[Operation<KvInput, KvOutput>]) -> DurabilityReport {
     lost_writes_in(&Analysis::new(history))
 }
 

@@ -2,7 +2,7 @@
 //! side: each client's operations form its session.
 
 use super::{Analysis, Read};
-use crate::history::{History, KvInput, KvOutput};
+use crate::history::{KvInput, KvOutput, Operation};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -169,7 +169,7 @@ impl SessionReport {
 /// client history only shows, per key, the writes a value still carries, so
 /// a `put` overwritten by a later one is never missed and orders between
 /// keys are not judged.
-pub fn session_violations(history: &History<KvInput, KvOutput>) -> SessionReport {
+pub fn session_violations(history: &[Operation<KvInput, KvOutput>]) -> SessionReport {
     session_violations_in(&Analysis::new(history))
 }
 

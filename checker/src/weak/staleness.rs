@@ -1,7 +1,7 @@
 //! How stale reads are: in versions and in time.
 
 use super::{Analysis, percentile};
-use crate::history::{History, KvInput, KvOutput};
+use crate::history::{KvInput, KvOutput, Operation};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -91,7 +91,7 @@ pub fn format_nanos(nanos: u64) -> String {
 /// invocation: how long the value read had been out of date at least. In a
 /// linearizable history no read is stale. The counts are lower bounds: a
 /// `put` whose order against the value's writer is unknown is not counted.
-pub fn stale_reads(history: &History<KvInput, KvOutput>) -> StalenessReport {
+pub fn stale_reads(history: &[Operation<KvInput, KvOutput>]) -> StalenessReport {
     stale_reads_in(&Analysis::new(history))
 }
 
