@@ -2,8 +2,9 @@
 //! 60 simulated seconds under the scenario layer's random nemesis (crashes,
 //! isolations, partitions, one-way partitions, clock drift), with every
 //! invariant checked after every event, then once more without invariants
-//! to show their cost, and the time the linearizability checker takes on
-//! the histories.
+//! to show their cost, and the time the linearizability checker and the
+//! weak checkers (`faultline_checker::weak`: lost writes, session
+//! guarantees, stale reads, all three in one pass) take on the histories.
 //!
 //! ```sh
 //! cargo bench --bench raft             # 20 seeds per configuration
@@ -53,6 +54,8 @@ struct Totals {
     ops: u64,
     faults: usize,
     check_s: f64,
+    weak_s: f64,
+    history: u64,
 }
 
 fn measure(scenario: &Scenario, label: &str, with_invariants: bool, seeds: u64) {
@@ -61,6 +64,8 @@ fn measure(scenario: &Scenario, label: &str, with_invariants: bool, seeds: u64) 
         ops: 0,
         faults: 0,
         check_s: 0.0,
+        weak_s: 0.0,
+        history: 0,
     };
     let mut wall = 0.0;
     for seed in 0..seeds {
@@ -90,6 +95,16 @@ fn measure(scenario: &Scenario, label: &str, with_invariants: bool, seeds: u64) 
                 faultline_checker::check(&KvModel, world.history(), Budget::steps(20_000_000));
             totals.check_s += started.elapsed().as_secs_f64();
             assert_eq!(result.verdict, Verdict::Linearizable, "seed {seed}");
+            totals.history += world.history().len() as u64;
+            let started = Instant::now();
+            let weak = faultline_checker::weak::check_weak(world.history());
+            totals.weak_s += started.elapsed().as_secs_f64();
+            assert!(
+                weak.durability.lost.is_empty()
+                    && weak.sessions.violations.is_empty()
+                    && weak.staleness.stale.is_empty(),
+                "seed {seed}: {weak:?}"
+            );
         }
     }
     let simulated = (SIMULATED_S * seeds) as f64;
@@ -107,6 +122,12 @@ fn measure(scenario: &Scenario, label: &str, with_invariants: bool, seeds: u64) 
             "{:<24} linearizability check: {:.1} ms/run (every history linearizable)",
             "",
             totals.check_s * 1e3 / seeds as f64
+        );
+        println!(
+            "{:<24} weak checks: {:.1} ms/run on {} operations/run (nothing lost, stale or out of session order)",
+            "",
+            totals.weak_s * 1e3 / seeds as f64,
+            totals.history / seeds
         );
     }
 }

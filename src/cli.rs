@@ -223,4 +223,26 @@ pub struct CheckHistoryArgs {
     /// Also give up (verdict undecided) after this much wall time, e.g. "30s".
     #[arg(long, value_parser = crate::args::parse_duration_arg)]
     pub time_limit: Option<std::time::Duration>,
+    /// The checks to run, comma-separated: linearizability (the default),
+    /// and for --model kv also durability, sessions, stale-reads.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "linearizability"
+    )]
+    pub check: Vec<HistoryCheck>,
+}
+
+/// A check `faultline check-history` can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HistoryCheck {
+    /// Linearizability against the model.
+    Linearizability,
+    /// No acknowledged write lost (kv).
+    Durability,
+    /// The four session guarantees (kv).
+    Sessions,
+    /// No stale read (kv); prints the staleness measured.
+    StaleReads,
 }

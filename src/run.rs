@@ -284,6 +284,32 @@ fn print_summary(
             l.operations
         );
     }
+    if let Some(w) = &r.weak {
+        let checks = &scenario.checks;
+        if checks.durability {
+            outln!("            durability: {}", w.durability.summary());
+        }
+        if !checks.sessions.is_empty() {
+            outln!(
+                "            sessions: {}",
+                w.sessions.summary(&checks.sessions)
+            );
+        }
+        if let Some(bound) = checks.stale_reads {
+            let limit = match bound.max_age {
+                Some(age) => format!(
+                    "at most {} version(s), {} behind",
+                    bound.max_versions,
+                    format_duration(age)
+                ),
+                None => format!("at most {} version(s) behind", bound.max_versions),
+            };
+            outln!(
+                "            stale reads ({limit}): {}",
+                w.staleness.summary()
+            );
+        }
+    }
     if let Some(bound) = scenario.checks.liveness {
         match &r.liveness {
             Some(l) => outln!(

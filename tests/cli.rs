@@ -672,6 +672,10 @@ fn compare_runs_scenarios_on_one_schedule() {
     }
     let table = std::fs::read_to_string(&md).unwrap();
     assert!(table.contains("| scenario | algorithm |"), "{table}");
+    assert!(
+        table.contains("| lost | stale | sessions | linearizable |"),
+        "{table}"
+    );
     assert!(table.contains("made with `faultline compare"), "{table}");
     // The JSON form carries the gaps after each fault.
     let out = faultline(&[
@@ -687,6 +691,10 @@ fn compare_runs_scenarios_on_one_schedule() {
     assert!(faults > 0);
     for row in v["rows"].as_array().unwrap() {
         assert_eq!(row["unavailable_ms"].as_array().unwrap().len(), faults);
+        // Correct consensus-backed stores lose nothing and read fresh.
+        assert_eq!(row["writes_lost"], 0, "{row}");
+        assert_eq!(row["stale_reads"], 0, "{row}");
+        assert_eq!(row["session_violations"], 0, "{row}");
     }
     // Different families, different server counts: refused, exit 2.
     let out = faultline(&[

@@ -87,3 +87,81 @@ fn check_history_has_the_scenarios_step_budget_by_default() {
         stdout(&out)
     );
 }
+
+/// `--check` runs the weak checkers on a key-value history, beside or
+/// instead of linearizability; each names what it found.
+#[test]
+fn check_history_runs_the_weak_checkers() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let weak = root.join("checker/tests/histories/weak");
+    let run = |file: &str, checks: &str| {
+        let path = weak.join(file);
+        faultline_within(
+            root,
+            &[
+                "check-history",
+                path.to_str().unwrap(),
+                "--model",
+                "kv",
+                "--check",
+                checks,
+            ],
+            Duration::from_secs(60),
+        )
+    };
+    let out = run(
+        "pass-appends-in-order.jsonl",
+        "linearizability,durability,sessions,stale-reads",
+    );
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("linearizable"), "{text}");
+    assert!(
+        text.contains("durability: 0 of 2 judged acknowledged writes lost"),
+        "{text}"
+    );
+    assert!(text.contains("sessions: violations over"), "{text}");
+    assert!(text.contains("stale reads: 0 of"), "{text}");
+    let out = run("fail-monotonic-reads.jsonl", "sessions");
+    assert_exit(&out, 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("monotonic-reads: client 0's read #2 (client 0, [50, 60]: get(\"x\") -> \"\") misses write #0"),
+        "{text}"
+    );
+    assert!(!text.contains("linearizable"), "{text}");
+    let out = run("fail-durability-put-vanishes.jsonl", "durability");
+    assert_exit(&out, 1);
+    assert!(
+        stdout(&out).contains("  lost: write #0"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run("fail-stale-reads.jsonl", "stale-reads");
+    assert_exit(&out, 1);
+    assert!(
+        stdout(&out).contains("1 version(s) behind, since write #1"),
+        "{}",
+        stdout(&out)
+    );
+    // The weak checkers need a key-value history.
+    let path = weak.join("pass-appends-in-order.jsonl");
+    let out = faultline_within(
+        root,
+        &[
+            "check-history",
+            path.to_str().unwrap(),
+            "--model",
+            "register",
+            "--check",
+            "durability",
+        ],
+        Duration::from_secs(60),
+    );
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("expected --model kv"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -203,6 +203,30 @@ pub fn check_history_file(path: &Path, model: &str, budget: Budget) -> Result<Re
     })
 }
 
+/// Reads the key-value history in `path` (an EDN key-value history or
+/// Faultline JSON lines), for the checkers of [`weak`](crate::weak).
+pub fn read_kv_history_file(path: &Path) -> Result<History<KvInput, KvOutput>, Error> {
+    let bytes = std::fs::read(path).map_err(|error| Error::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let text = decode_utf8(&bytes).map_err(|at| Error::NotUtf8 {
+        path: path.to_path_buf(),
+        at,
+    })?;
+    let format = formats::detect(path, text).ok_or_else(|| Error::UnrecognisedFormat {
+        path: path.to_path_buf(),
+    })?;
+    match format {
+        Format::EdnKv => Ok(formats::edn::read(path, text)?),
+        Format::JsonLines => Ok(read_json::<KvModel>(path, text)?),
+        Format::JepsenEtcd => Err(Error::WrongModel {
+            path: path.to_path_buf(),
+            problem: format!("a {format} holds register operations, not key-value ones"),
+        }),
+    }
+}
+
 fn read_register_history(
     path: &Path,
     text: &str,

@@ -29,6 +29,9 @@
 //! - readers for history files ([`formats`]: Jepsen etcd logs, Jepsen EDN
 //!   key-value histories, Faultline's own JSON lines) and
 //!   [`check_history_file`] for the CLI;
+//! - checkers for guarantees weaker than linearizability on key-value
+//!   histories ([`weak`]): acknowledged writes survive, session guarantees,
+//!   stale-read measurement;
 //! - the [`text`] helpers every Faultline file reader's messages use
 //!   (located UTF-8 errors, shortened values, serde's words made plain).
 //!
@@ -47,7 +50,7 @@ mod result;
 mod search;
 pub mod text;
 
-pub use file::{Error, ModelName, Report, check_history_file};
+pub use file::{Error, ModelName, Report, check_history_file, read_kv_history_file};
 pub use history::{
     ConsensusInput, ConsensusOutput, History, KvInput, KvOutput, Operation, Outcome, RegisterInput,
     RegisterOutput,
@@ -55,3 +58,4 @@ pub use history::{
 pub use model::{Model, Step};
 pub use result::{CheckResult, Failure, OperationSummary, Stats, Verdict};
 pub use search::{Budget, check};
+pub mod weak;

@@ -1,11 +1,13 @@
 //! Property tests: histories recorded from a random sequential run of a
 //! key-value store stay linearizable however much their operations'
 //! windows are widened, and stop being linearizable when one read returns a
-//! stale value that no legal order could produce.
+//! stale value that no legal order could produce. The weak checkers
+//! (`faultline_checker::weak`) raise no alarm on the linearizable ones.
 
 use std::collections::BTreeMap;
 
 use faultline_checker::models::KvModel;
+use faultline_checker::weak::check_weak;
 use faultline_checker::{Budget, KvInput, KvOutput, Operation, Outcome, Verdict, check};
 use proptest::prelude::*;
 
@@ -143,6 +145,16 @@ proptest! {
         }
         let result = check(&KvModel, &history, Budget::unlimited());
         prop_assert_eq!(&result.verdict, &Verdict::Linearizable, "{}", result);
+        // Every weak guarantee follows from linearizability: no alarm, also
+        // when three clients share the operations as sessions.
+        let mut sessions = history.clone();
+        for (i, operation) in sessions.iter_mut().enumerate() {
+            operation.client = i as u64 % 3;
+        }
+        let weak = check_weak(&sessions);
+        prop_assert!(weak.durability.lost.is_empty(), "{:?}", weak.durability);
+        prop_assert!(weak.sessions.violations.is_empty(), "{:?}", weak.sessions);
+        prop_assert!(weak.staleness.stale.is_empty(), "{:?}", weak.staleness);
     }
 
     #[test]

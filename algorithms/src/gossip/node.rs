@@ -162,6 +162,24 @@ impl Process for GossipNode {
     type Timer = GossipTimer;
     type Durable = BTreeSet<String>;
     type Family = crate::family::KvFamily;
+    const OBSERVABLES: &'static [faultline_sim::Observable] = &[
+        faultline_sim::Observable::number("values", "Values the server holds in memory."),
+        faultline_sim::Observable::number(
+            "digest",
+            "A 64-bit digest (FNV-1a) of the set of values the server holds: two servers with the same values have the same digest.",
+        ),
+    ];
+
+    fn observe(&self, index: usize) -> Option<u64> {
+        let GossipNode::Server(s) = self else {
+            return None;
+        };
+        match index {
+            0 => Some(s.values.len() as u64),
+            1 => Some(digest(&s.values)),
+            _ => None,
+        }
+    }
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
         if let GossipNode::Server(s) = self
@@ -252,4 +270,17 @@ impl Process for GossipNode {
                 ),
         }
     }
+}
+
+/// FNV-1a over the values in order, each followed by a 0 byte: a
+/// deterministic fingerprint of the set (a `BTreeSet` iterates sorted).
+pub fn digest(values: &BTreeSet<String>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for value in values {
+        for byte in value.bytes().chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
 }

@@ -8,6 +8,7 @@
 //! from, and the same operation family (the workload is the first
 //! scenario's `[clients]` section).
 
+use super::outcome::weak_report;
 use super::{RunReport, Scenario, op_timings};
 use faultline_sim::{FaultSchedule, OpStatus, TraceMode};
 use serde::Serialize;
@@ -23,6 +24,12 @@ pub struct Measured {
     pub outcome: String,
     /// The linearizability verdict, when checked.
     pub linearizability: Option<String>,
+    /// Acknowledged writes lost (`faultline_checker::weak`; kv family only).
+    pub writes_lost: Option<usize>,
+    /// Stale reads (kv family only).
+    pub stale_reads: Option<usize>,
+    /// Session-guarantee violations, all four guarantees (kv family only).
+    pub session_violations: Option<usize>,
     /// Operations invoked.
     pub ops: usize,
     /// Operations that completed ok.
@@ -113,6 +120,10 @@ pub fn compare(
         let mut handle = shared.build_with(config).map_err(|e| e.to_string())?;
         handle.run();
         let report: RunReport = shared.evaluate(handle.as_ref(), seed);
+        let weak = match &report.weak {
+            Some(w) => Some(w.clone()),
+            None => weak_report(handle.as_ref()),
+        };
         let timings = op_timings(handle.as_ref());
         let mut latencies: Vec<f64> = timings
             .iter()
@@ -143,6 +154,9 @@ pub fn compare(
             algorithm: s.algorithm_name().to_string(),
             outcome: report.outcome().to_string(),
             linearizability: report.linearizability.as_ref().map(|l| l.verdict.clone()),
+            writes_lost: weak.as_ref().map(|w| w.durability.lost.len()),
+            stale_reads: weak.as_ref().map(|w| w.staleness.stale.len()),
+            session_violations: weak.as_ref().map(|w| w.sessions.violations.len()),
             ops: timings.len(),
             ops_ok,
             ops_unknown: timings
@@ -172,7 +186,12 @@ pub fn table(rows: &[Measured], markdown: bool) -> String {
         "msgs/op",
         "worst gap ms",
         "mean gap ms",
+        "lost",
+        "stale",
+        "sessions",
+        "linearizable",
     ];
+    let count = |n: Option<usize>| n.map_or("-".to_string(), |n| n.to_string());
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -187,6 +206,15 @@ pub fn table(rows: &[Measured], markdown: bool) -> String {
                 format!("{:.1}", r.messages_per_ok_op),
                 format!("{:.0}", r.worst_unavailable_ms()),
                 format!("{:.0}", r.mean_unavailable_ms()),
+                count(r.writes_lost),
+                count(r.stale_reads),
+                count(r.session_violations),
+                match r.linearizability.as_deref() {
+                    Some("linearizable") => "yes".to_string(),
+                    Some("not linearizable") => "no".to_string(),
+                    Some(other) => other.to_string(),
+                    None => "-".to_string(),
+                },
             ]
         })
         .collect();

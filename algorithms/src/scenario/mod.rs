@@ -130,12 +130,35 @@ pub struct Checks {
     pub liveness: Option<Duration>,
     /// The linearizability search's step budget.
     pub linearizability_steps: u64,
+    /// Check that no acknowledged write is lost (`durability = true`;
+    /// kv-family algorithms only).
+    pub durability: bool,
+    /// The session guarantees to check (`sessions`); empty: none.
+    pub sessions: Vec<faultline_checker::weak::Guarantee>,
+    /// Check for stale reads beyond these bounds (`stale_reads`).
+    pub stale_reads: Option<StaleBound>,
     /// Checks over time and coverage requirements (`[[checks.during]]`,
     /// `[[checks.happens]]`), in file order.
     pub over_time: Vec<faultline_sim::TimeCheck>,
 }
 
+/// The bounds of the `stale_reads` check: a read more than `max_versions`
+/// versions behind, or (when set) older than `max_age`, fails it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StaleBound {
+    /// Versions a read may be behind.
+    pub max_versions: u64,
+    /// How long a value read may have been out of date.
+    pub max_age: Option<Duration>,
+}
+
 impl Checks {
+    /// Whether any of the weak checks (durability, sessions, stale reads)
+    /// is asked for.
+    pub fn weak(&self) -> bool {
+        self.durability || !self.sessions.is_empty() || self.stale_reads.is_some()
+    }
+
     /// The outcome names the checks over time can give a run.
     pub fn over_time_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();
@@ -339,3 +362,5 @@ mod group_tests;
 mod over_time_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod weak_tests;

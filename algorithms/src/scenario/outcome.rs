@@ -3,8 +3,14 @@
 //! last fault; and comparing the result with the expected outcome.
 //!
 //! **Order.** A run's outcome is its first failure in this order: an
-//! invariant violation (the run stopped there), linearizability, liveness.
-//! No failure is `pass`.
+//! invariant violation (the run stopped there), linearizability,
+//! durability, sessions, stale_reads, liveness. No failure is `pass`.
+//!
+//! **Weak checks** (kv family only; [`faultline_checker::weak`]):
+//! `durability` fails when an acknowledged write is lost, `sessions` when a
+//! read breaks one of the selected session guarantees, `stale_reads` when a
+//! read is more versions behind (or older) than its bounds allow. They run
+//! on the history of a finished or stopped run alike.
 //!
 //! **Linearizability.** The history is checked against the sequential model
 //! of the algorithm's operation family (`SimHandle::check_history`: the
@@ -22,8 +28,10 @@
 //! Operations invoked before `q` are not judged (they may have met the
 //! fault), nor are those invoked within `B` of the end.
 
+use super::StaleBound;
 use super::{Expectation, Scenario};
-use faultline_checker::{Budget, CheckResult, Verdict};
+use faultline_checker::weak::{WeakReport, check_weak, format_nanos};
+use faultline_checker::{Budget, CheckResult, History, KvInput, KvOutput, Verdict};
 use faultline_sim::time::format_duration;
 use faultline_sim::{FaultSchedule, OpStatus, OpTiming, RunStatus, SimHandle, SimTime, Stats};
 use serde::Serialize;
@@ -91,6 +99,9 @@ pub struct RunReport {
     pub linearizability: Option<LinearizabilityReport>,
     /// Liveness, when checked.
     pub liveness: Option<LivenessReport>,
+    /// The weak checkers' findings, when any of them is checked (all three
+    /// are measured then; only the selected ones can fail the run).
+    pub weak: Option<WeakReport>,
     /// The fault schedule the run applied.
     pub faults: FaultSchedule,
 }
@@ -146,6 +157,18 @@ impl Scenario {
             }
             report
         });
+        let weak = self.checks.weak().then(|| weak_report(handle)).flatten();
+        if let Some(w) = &weak
+            && failure.is_none()
+        {
+            failure = weak_failure(
+                w,
+                self.checks.durability,
+                &self.checks.sessions,
+                self.checks.stale_reads,
+                handle,
+            );
+        }
         let liveness = match self.checks.liveness {
             Some(bound) if complete && matches!(status, RunStatus::Finished) => {
                 let quiet = faults.iter().map(|f| f.at).max().unwrap_or(SimTime::ZERO);
@@ -175,6 +198,7 @@ impl Scenario {
             failure,
             linearizability,
             liveness,
+            weak,
             faults,
         }
     }
@@ -195,6 +219,105 @@ pub fn op_timings(handle: &dyn SimHandle) -> Vec<OpTiming> {
     (0..handle.op_count())
         .filter_map(|i| handle.op_timing(i))
         .collect()
+}
+
+/// A kv-family run's history (`None` for other families).
+pub fn kv_history(handle: &dyn SimHandle) -> Option<History<KvInput, KvOutput>> {
+    if handle.op_family() != "kv" {
+        return None;
+    }
+    (0..handle.op_count())
+        .map(|i| {
+            handle
+                .op_json(i)
+                .and_then(|j| serde_json::from_value(j).ok())
+        })
+        .collect()
+}
+
+/// The weak checkers on a kv-family run's history.
+pub fn weak_report(handle: &dyn SimHandle) -> Option<WeakReport> {
+    kv_history(handle).map(|h| check_weak(&h))
+}
+
+/// The first failure among the selected weak checks, in the order
+/// durability, sessions, stale reads.
+pub fn weak_failure(
+    w: &WeakReport,
+    durability: bool,
+    sessions: &[faultline_checker::weak::Guarantee],
+    stale: Option<StaleBound>,
+    handle: &dyn SimHandle,
+) -> Option<CheckFailure> {
+    let describe = |i: usize| {
+        handle
+            .describe_op(i)
+            .map_or(String::new(), |t| format!("({} {})", t.input, t.outcome))
+    };
+    let fail = |check: &str, reason: String| CheckFailure {
+        check: check.into(),
+        reason,
+        event: None,
+        time: None,
+    };
+    if durability && let Some(l) = w.durability.lost.first() {
+        return Some(fail(
+            "durability",
+            format!(
+                "{} acknowledged write(s) lost; first: client {}'s write #{} {} is missing from the last read #{} {} of {}",
+                w.durability.lost.len(),
+                l.client,
+                l.write,
+                describe(l.write),
+                l.read,
+                describe(l.read),
+                l.key
+            ),
+        ));
+    }
+    let broken: Vec<_> = w
+        .sessions
+        .violations
+        .iter()
+        .filter(|v| sessions.contains(&v.guarantee))
+        .collect();
+    if let Some(v) = broken.first() {
+        return Some(fail(
+            "sessions",
+            format!(
+                "{} session-guarantee violation(s); first: {}",
+                broken.len(),
+                v.describe(describe)
+            ),
+        ));
+    }
+    if let Some(bound) = stale {
+        let max_age = bound
+            .max_age
+            .map(|a| u64::try_from(a.as_nanos()).unwrap_or(u64::MAX));
+        let beyond = w.staleness.beyond(bound.max_versions, max_age);
+        if let Some(s) = beyond.first() {
+            return Some(fail(
+                "stale_reads",
+                format!(
+                    "{} read(s) staler than allowed (at most {} version(s) behind{}); first: client {}'s read #{} {} is {} version(s) behind, out of date for {} since write #{} {} returned",
+                    beyond.len(),
+                    bound.max_versions,
+                    bound
+                        .max_age
+                        .map_or(String::new(), |a| format!(", {}", format_duration(a))),
+                    s.client,
+                    s.read,
+                    describe(s.read),
+                    s.versions,
+                    format_nanos(s.age),
+                    s.newer,
+                    describe(s.newer)
+                ),
+            ));
+        }
+    }
+    None
 }
 
 /// Checks a run's history against its operation family's model.

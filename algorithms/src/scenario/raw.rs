@@ -248,9 +248,85 @@ pub(crate) struct RawChecks {
     #[serde(default)]
     pub linearizability_steps: Option<Spanned<u64>>,
     #[serde(default)]
+    pub durability: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub sessions: Option<Spanned<RawSessions>>,
+    #[serde(default)]
+    pub stale_reads: Option<Spanned<RawStale>>,
+    #[serde(default)]
     pub during: Vec<Spanned<RawDuring>>,
     #[serde(default)]
     pub happens: Vec<Spanned<RawHappens>>,
+}
+
+/// `sessions = true`, or a list of guarantees:
+/// `sessions = ["read-your-writes", "monotonic-reads"]`.
+#[derive(Debug)]
+pub(crate) enum RawSessions {
+    All(bool),
+    Some(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for RawSessions {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawSessions;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "true, false, or a list of guarantees like [\"read-your-writes\", \"monotonic-reads\"]",
+                )
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawSessions, E> {
+                Ok(RawSessions::All(v))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawSessions, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element::<Spanned<String>>()? {
+                    names.push(name);
+                }
+                Ok(RawSessions::Some(names))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `stale_reads = true` (no stale read at all), or bounds:
+/// `stale_reads = { max_versions = 1, max_age = "200ms" }`.
+#[derive(Debug)]
+pub(crate) enum RawStale {
+    Flag(bool),
+    Bounds(RawStaleBounds),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStaleBounds {
+    #[serde(default)]
+    pub max_versions: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub max_age: Option<Spanned<Dur>>,
+}
+
+impl<'de> Deserialize<'de> for RawStale {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawStale;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("true, false, or bounds like { max_versions = 1, max_age = \"200ms\" }")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawStale, E> {
+                Ok(RawStale::Flag(v))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawStale, A::Error> {
+                RawStaleBounds::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawStale::Bounds)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `expect = "pass"`, or `expect = { outcome = "linearizability",

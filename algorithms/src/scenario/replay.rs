@@ -75,6 +75,7 @@ fn possible_outcomes<'a>(info: &'a AlgorithmInfo, over_time: &[&'a str]) -> Vec<
     names.extend(info.invariants.iter().map(|i| i.name.as_str()));
     names.extend(KERNEL_INVARIANTS);
     names.extend(["linearizability", "liveness"]);
+    names.extend(super::parse::WEAK_OUTCOMES);
     names.extend(over_time);
     names
 }

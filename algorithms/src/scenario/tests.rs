@@ -184,6 +184,9 @@ fn defaults_fill_what_the_file_leaves_out() {
             linearizability: false,
             liveness: None,
             linearizability_steps: outcome::LINEARIZABILITY_STEPS,
+            durability: false,
+            sessions: Vec::new(),
+            stale_reads: None,
             over_time: Vec::new(),
         }
     );

@@ -8,18 +8,20 @@
 
 use super::nemesis::{NemesisConfig, NemesisKind};
 use super::raw::{
-    NodeOrList, NodeRef, RawClientsSection, RawExpect, RawFault, RawLatency, RawNemesis,
-    RawNetwork, RawScenario,
+    NodeOrList, NodeRef, RawChecks, RawClientsSection, RawExpect, RawFault, RawLatency,
+    RawNemesis, RawNetwork, RawScenario, RawSessions, RawStale,
 };
 use super::replay::ReplayInfo;
 use super::{
     Checks, DEFAULT_DURATION, DEFAULT_SEED, DEFAULT_SERVERS, Expectation, Scenario, ScenarioError,
+    StaleBound,
 };
 use crate::algorithm::AlgorithmInfo;
 use crate::family::families;
 use crate::limits::{KERNEL_CHECKS, MAX_EXPECTED_OPERATIONS, MAX_LINEARIZABILITY_STEPS, MAX_NODES};
 use crate::registry::{algorithms, find};
 use crate::scenario::outcome::LINEARIZABILITY_STEPS;
+use faultline_checker::weak::Guarantee;
 use faultline_sim::clock::MAX_DRIFT_PPM;
 use faultline_sim::network::check_probability;
 use faultline_sim::time::format_duration;
@@ -301,6 +303,9 @@ fn checks(
             linearizability: false,
             liveness: None,
             linearizability_steps: LINEARIZABILITY_STEPS,
+            durability: false,
+            sessions: Vec::new(),
+            stale_reads: None,
             over_time: Vec::new(),
         });
     };
@@ -394,6 +399,7 @@ fn checks(
         Some(s) => *s.get_ref(),
         None => LINEARIZABILITY_STEPS,
     };
+    let (durability, sessions, stale_reads) = weak_checks(cx, c, info, clients)?;
     let mut over_time: Vec<faultline_sim::TimeCheck> = Vec::new();
     for d in &c.during {
         let check = over_time::during(cx, d, info, nodes, schedule)?;
@@ -435,8 +441,113 @@ fn checks(
         linearizability,
         liveness,
         linearizability_steps,
+        durability,
+        sessions,
+        stale_reads,
         over_time,
     })
+}
+
+/// The outcomes of the weak checks, named like their `[checks]` keys.
+pub(crate) const WEAK_OUTCOMES: [&str; 3] = ["durability", "sessions", "stale_reads"];
+
+/// `durability`, `sessions` and `stale_reads`: the checkers of
+/// [`faultline_checker::weak`], for key-value histories only.
+fn weak_checks(
+    cx: &Ctx<'_>,
+    c: &RawChecks,
+    info: &AlgorithmInfo,
+    clients: u32,
+) -> Result<(bool, Vec<Guarantee>, Option<StaleBound>), ScenarioError> {
+    let applies = |key: &str, span: Range<usize>| -> Result<(), ScenarioError> {
+        if info.family.name != "kv" {
+            return Err(cx.err(
+                span,
+                format!(
+                    "{key} judges key-value histories, but {}'s clients use the `{}` family; expected an algorithm of the kv family",
+                    info.name, info.family.name
+                ),
+            ));
+        }
+        if clients == 0 {
+            return Err(cx.err(
+                span,
+                format!("{key} checks the clients' history, but this scenario has no clients; expected a [clients] section"),
+            ));
+        }
+        Ok(())
+    };
+    let durability = match &c.durability {
+        Some(d) if *d.get_ref() => {
+            applies("durability", d.span())?;
+            true
+        }
+        _ => false,
+    };
+    let sessions = match &c.sessions {
+        None => Vec::new(),
+        Some(s) => {
+            let list = match s.get_ref() {
+                RawSessions::All(false) => Vec::new(),
+                RawSessions::All(true) => Guarantee::ALL.to_vec(),
+                RawSessions::Some(names) => {
+                    if names.is_empty() {
+                        return Err(cx.err(
+                            s.span(),
+                            "an empty list of session guarantees; expected some of read-your-writes, monotonic-reads, writes-follow-reads, monotonic-writes (or `sessions = true` for all)",
+                        ));
+                    }
+                    let mut list = Vec::new();
+                    for name in names {
+                        let g = Guarantee::from_name(name.get_ref()).ok_or_else(|| {
+                            cx.err(
+                                name.span(),
+                                format!(
+                                    "unknown session guarantee `{}`; expected one of: read-your-writes, monotonic-reads, writes-follow-reads, monotonic-writes",
+                                    name.get_ref()
+                                ),
+                            )
+                        })?;
+                        if !list.contains(&g) {
+                            list.push(g);
+                        }
+                    }
+                    list
+                }
+            };
+            if !list.is_empty() {
+                applies("sessions", s.span())?;
+            }
+            list
+        }
+    };
+    let stale_reads = match &c.stale_reads {
+        None => None,
+        Some(s) => {
+            let bound = match s.get_ref() {
+                RawStale::Flag(false) => None,
+                RawStale::Flag(true) => Some(StaleBound::default()),
+                RawStale::Bounds(b) => Some(StaleBound {
+                    max_versions: b.max_versions.as_ref().map_or(0, |m| *m.get_ref()),
+                    max_age: match &b.max_age {
+                        Some(age) if age.get_ref().0.is_zero() => {
+                            return Err(cx.err(
+                                age.span(),
+                                "found a max_age of 0s; expected a duration above zero (leave it out to bound versions only)",
+                            ));
+                        }
+                        Some(age) => Some(age.get_ref().0),
+                        None => None,
+                    },
+                }),
+            };
+            if bound.is_some() {
+                applies("stale_reads", s.span())?;
+            }
+            bound
+        }
+    };
+    Ok((durability, sessions, stale_reads))
 }
 
 fn expectation(
@@ -518,7 +629,10 @@ fn expected_outcome(
         || checks.over_time_names().contains(&name)
         || KERNEL_INVARIANTS.contains(&name)
         || (name == "linearizability" && checks.linearizability)
-        || (name == "liveness" && checks.liveness.is_some());
+        || (name == "liveness" && checks.liveness.is_some())
+        || (name == "durability" && checks.durability)
+        || (name == "sessions" && !checks.sessions.is_empty())
+        || (name == "stale_reads" && checks.stale_reads.is_some());
     if ok {
         return Ok(Expectation::Failure(name.to_string()));
     }
@@ -528,10 +642,13 @@ fn expected_outcome(
         "expect = \"linearizability\" needs `linearizability = true` in [checks]".to_string()
     } else if name == "liveness" {
         "expect = \"liveness\" needs a `liveness` bound in [checks]".to_string()
+    } else if WEAK_OUTCOMES.contains(&name) {
+        format!("expect = \"{name}\" needs `{name}` in [checks]")
     } else {
         let mut names: Vec<&str> = vec!["pass"];
         names.extend(info.invariants.iter().map(|i| i.name.as_str()));
         names.extend(["linearizability", "liveness"]);
+        names.extend(WEAK_OUTCOMES);
         names.extend(checks.over_time_names());
         format!(
             "unknown outcome `{name}`; expected one of: {}",

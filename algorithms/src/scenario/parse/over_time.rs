@@ -59,7 +59,11 @@ fn nemesis_fault_kinds(kind: NemesisKind) -> &'static [&'static str] {
 
 /// Names that are already outcomes of some other check.
 fn reserved(info: &AlgorithmInfo, name: &str) -> Option<&'static str> {
-    if name == "pass" || name == "linearizability" || name == "liveness" {
+    if name == "pass"
+        || name == "linearizability"
+        || name == "liveness"
+        || super::WEAK_OUTCOMES.contains(&name)
+    {
         return Some("an outcome of its own");
     }
     if KERNEL_INVARIANTS.contains(&name) {
