@@ -206,11 +206,16 @@ impl Settings for PrimaryBackupParams {
                 ),
             ));
         }
-        if self.ping_interval.checked_mul(self.dead_pings).is_none() {
+        let longest = Duration::from_nanos(i64::MAX as u64);
+        if self
+            .ping_interval
+            .checked_mul(self.dead_pings)
+            .is_none_or(|d| d > longest)
+        {
             return Err(ParamError::at_key(
                 doc,
                 "ping_interval",
-                "ping_interval × dead_pings is too long to represent",
+                "ping_interval × dead_pings is too long: a server's silence must fit in 2^63 ns (about 292 years)",
             ));
         }
         if self.max_batch == 0 {
