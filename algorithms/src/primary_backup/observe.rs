@@ -105,7 +105,14 @@ mod tests {
         let names: Vec<&str> = OBSERVABLES.iter().map(|o| o.name).collect();
         assert_eq!(
             names,
-            ["primary", "backup", "view_service", "view", "version", "keys"]
+            [
+                "primary",
+                "backup",
+                "view_service",
+                "view",
+                "version",
+                "keys"
+            ]
         );
     }
 }

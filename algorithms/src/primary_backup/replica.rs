@@ -494,7 +494,7 @@ impl Replica {
     /// Checks a primary's message for view `view`: refuses an older view,
     /// adopts a newer one. Whether this replica is `view`'s backup and
     /// `from` its primary.
-    fn from_my_primary(&mut self, ctx: &mut PbCtx<'_>, from: NodeId, view: View) -> bool {
+    fn accept_primary_message(&mut self, ctx: &mut PbCtx<'_>, from: NodeId, view: View) -> bool {
         if view.num < self.view.num {
             let newer = self.view;
             ctx.send(from, PbMsg::Reject { view: newer });
@@ -504,8 +504,15 @@ impl Replica {
         self.view.is_primary(from) && self.is_backup()
     }
 
-    fn on_forward(&mut self, ctx: &mut PbCtx<'_>, from: NodeId, view: View, version: u64, ops: Vec<Cmd>) {
-        if !self.from_my_primary(ctx, from, view) {
+    fn on_forward(
+        &mut self,
+        ctx: &mut PbCtx<'_>,
+        from: NodeId,
+        view: View,
+        version: u64,
+        ops: Vec<Cmd>,
+    ) {
+        if !self.accept_primary_message(ctx, from, view) {
             return;
         }
         let num = self.view.num;
@@ -533,8 +540,15 @@ impl Replica {
         ctx.send(from, PbMsg::ForwardOk { view: num, version });
     }
 
-    fn on_transfer(&mut self, ctx: &mut PbCtx<'_>, from: NodeId, view: View, version: u64, store: Arc<KvStore>) {
-        if !self.from_my_primary(ctx, from, view) {
+    fn on_transfer(
+        &mut self,
+        ctx: &mut PbCtx<'_>,
+        from: NodeId,
+        view: View,
+        version: u64,
+        store: Arc<KvStore>,
+    ) {
+        if !self.accept_primary_message(ctx, from, view) {
             return;
         }
         let num = self.view.num;
@@ -546,7 +560,9 @@ impl Replica {
         self.synced_view = num;
         self.persist_store(ctx);
         ctx.report(observe::STATE_TRANSFERRED);
-        ctx.note_with(|| format!("installs the primary's state at version {version} for view {num}"));
+        ctx.note_with(|| {
+            format!("installs the primary's state at version {version} for view {num}")
+        });
         ctx.send(from, PbMsg::TransferOk { view: num, version });
     }
 }

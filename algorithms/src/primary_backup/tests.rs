@@ -54,7 +54,11 @@ fn one_primary_one_backup_in_sync_and_a_linearizable_history() {
         assert_eq!(primary.status(), replica::BackupStatus::InSync);
         let backup = replicas.iter().find(|r| r.is_backup()).unwrap();
         assert_eq!(backup.synced_view(), view.num);
-        assert!(primary.version() > 100, "seed {seed}: {}", primary.version());
+        assert!(
+            primary.version() > 100,
+            "seed {seed}: {}",
+            primary.version()
+        );
         // The backup is at most the batch in flight behind.
         assert!(primary.version() - backup.version() <= 1);
         let handle: &dyn SimHandle = &w;
@@ -113,7 +117,9 @@ fn the_fault_scenarios_pass_a_sweep() {
 #[test]
 fn no_view_changes_while_the_view_service_is_down() {
     let s = scenario("blocked-without-view-service.toml");
-    let mut handle = s.build(s.seed, faultline_sim::TraceMode::Fingerprint).unwrap();
+    let mut handle = s
+        .build(s.seed, faultline_sim::TraceMode::Fingerprint)
+        .unwrap();
     handle.run();
     let promoted: Vec<_> = handle
         .reports()
@@ -124,7 +130,9 @@ fn no_view_changes_while_the_view_service_is_down() {
     assert!(!promoted.is_empty(), "the backup was never promoted");
     let restart = SimTime::from_duration(Duration::from_millis(3500));
     assert!(
-        promoted.iter().all(|&t| t < SimTime::from_duration(Duration::from_secs(2)) || t > restart),
+        promoted
+            .iter()
+            .all(|&t| t < SimTime::from_duration(Duration::from_secs(2)) || t > restart),
         "promoted while the view service was down: {promoted:?}"
     );
 }
@@ -140,17 +148,37 @@ fn load_error(text: &str) -> String {
 fn bad_parameters_are_refused_at_their_line() {
     let base = "name = \"x\"\nalgorithm = \"primary-backup\"\n";
     let e = load_error(&format!("{base}servers = 1\n"));
-    assert!(e.starts_with("x.toml:3:11: error: primary-backup needs at least 2 servers"), "{e}");
+    assert!(
+        e.starts_with("x.toml:3:11: error: primary-backup needs at least 2 servers"),
+        "{e}"
+    );
     let e = load_error(&format!("{base}[params]\ndead_pings = 0\n"));
-    assert!(e.starts_with("x.toml:4:1:") && e.contains("dead_pings is 0"), "{e}");
-    let e = load_error(&format!("{base}[params]\nping_interval = \"9000h\"\ndead_pings = 10000\n"));
-    assert!(e.starts_with("x.toml:4:1:") && e.contains("too long"), "{e}");
+    assert!(
+        e.starts_with("x.toml:4:1:") && e.contains("dead_pings is 0"),
+        "{e}"
+    );
+    let e = load_error(&format!(
+        "{base}[params]\nping_interval = \"9000h\"\ndead_pings = 10000\n"
+    ));
+    assert!(
+        e.starts_with("x.toml:4:1:") && e.contains("too long"),
+        "{e}"
+    );
     let e = load_error(&format!("{base}[params]\nforward_timeout = \"0s\"\n"));
-    assert!(e.starts_with("x.toml:4:1:") && e.contains("forward_timeout"), "{e}");
+    assert!(
+        e.starts_with("x.toml:4:1:") && e.contains("forward_timeout"),
+        "{e}"
+    );
     let e = load_error(&format!("{base}[params]\nmax_batch = 0\n"));
-    assert!(e.starts_with("x.toml:4:1:") && e.contains("max_batch"), "{e}");
+    assert!(
+        e.starts_with("x.toml:4:1:") && e.contains("max_batch"),
+        "{e}"
+    );
     let e = load_error(&format!("{base}[params]\nping_intervall = \"1s\"\n"));
-    assert!(e.starts_with("x.toml:4:1:") && e.contains("ping_intervall"), "{e}");
+    assert!(
+        e.starts_with("x.toml:4:1:") && e.contains("ping_intervall"),
+        "{e}"
+    );
 }
 
 /// Prints each seed's outcome of a scenario (a tool for tuning scenarios).
@@ -164,7 +192,11 @@ fn sweep_outcomes() {
     let s = if nobug { s.without_bug().unwrap() } else { s };
     for seed in 0..seeds {
         let r = s.run_seed(seed).unwrap();
-        println!("{file} seed {seed}: {} {:?}", r.outcome(), r.failure.as_ref().map(|f| &f.reason));
+        println!(
+            "{file} seed {seed}: {} {:?}",
+            r.outcome(),
+            r.failure.as_ref().map(|f| &f.reason)
+        );
     }
 }
 
