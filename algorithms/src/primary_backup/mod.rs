@@ -39,7 +39,7 @@
 //! restart is a pause, not a loss; the view service's view is durable too.
 //!
 //! Observables and reported events: [`observe`]. Invariants:
-//! [`invariants`]. Four bug variants ([`PrimaryBackupBug`]) plant classic
+//! [`invariants`]. Five bug variants ([`PrimaryBackupBug`]) plant classic
 //! mistakes; `docs/lessons/replication.md` explains them.
 
 pub mod invariants;

@@ -27,6 +27,10 @@ pub enum PrimaryBackupBug {
     /// The view service keeps its view in memory only: after a restart it
     /// numbers views from 1 again.
     VolatileViewService,
+    /// The primary answers reads from its own store without forwarding
+    /// them, so a replaced primary that has not heard of it yet keeps
+    /// answering reads.
+    StalePrimaryServesReads,
 }
 
 impl BugVariant for PrimaryBackupBug {
@@ -50,6 +54,11 @@ impl BugVariant for PrimaryBackupBug {
             name: "volatile_view_service",
             doc: "The view service keeps its view in memory only: after a restart it issues view numbers it has issued before.",
             caught_by: "one_view_per_number",
+        },
+        BugInfo {
+            name: "stale_primary_serves_reads",
+            doc: "The primary answers reads from its own store without forwarding them: a replaced primary cut off from the view service serves stale values.",
+            caught_by: "linearizability",
         },
     ];
 }

@@ -339,6 +339,20 @@ impl Replica {
             );
             return;
         }
+        if let KvInput::Get { key } = &input
+            && self.params.has(PrimaryBackupBug::StalePrimaryServesReads)
+        {
+            // The bug: a read needs no backup, surely.
+            let output = self.store.read(key);
+            ctx.send(
+                client,
+                PbMsg::ClientReply {
+                    seq,
+                    reply: ClientReply::Ok(output),
+                },
+            );
+            return;
+        }
         if self.store.session(client).is_some_and(|s| s.seq > seq) {
             return; // An old retry: the client has moved on.
         }

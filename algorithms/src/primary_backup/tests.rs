@@ -69,11 +69,12 @@ fn one_primary_one_backup_in_sync_and_a_linearizable_history() {
 
 /// Each bug scenario of `scenarios/primary-backup/`, the check that must
 /// catch it, and within how many seeds from 0.
-const BUG_SCENARIOS: [(&str, &str, u64); 4] = [
-    ("bug-reply-before-backup.toml", "linearizability", 5),
-    ("bug-promote-without-state.toml", "linearizability", 5),
+const BUG_SCENARIOS: [(&str, &str, u64); 5] = [
+    ("bug-reply-before-backup.toml", "linearizability", 3),
+    ("bug-promote-without-state.toml", "linearizability", 2),
     ("bug-skip-unacked-view.toml", "acked_before_next", 1),
     ("bug-volatile-view-service.toml", "one_view_per_number", 1),
+    ("bug-stale-primary-serves-reads.toml", "linearizability", 3),
 ];
 
 fn scenario(file: &str) -> crate::scenario::Scenario {
