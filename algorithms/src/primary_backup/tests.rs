@@ -219,3 +219,26 @@ fn print_notes() {
     }
     println!("{:?}", handle.status());
 }
+
+/// The lab shows each server's view and role, and a primary's backup status.
+#[test]
+fn the_lab_view_shows_roles_and_backup_status() {
+    let w = run(1, PrimaryBackupParams::default());
+    let service = w.process(VIEW_SERVICE).unwrap().view();
+    assert_eq!(service.role, "view service");
+    assert_eq!(service.get("acknowledged"), Some("true"));
+    let mut roles = Vec::new();
+    for i in 1..5 {
+        let v = w.process(NodeId(i)).unwrap().view();
+        assert!(v.get("view").is_some() && v.get("keys").is_some());
+        if v.role == "primary" {
+            assert_eq!(v.get("backup_status"), Some("in sync"));
+        }
+        if v.role == "backup" {
+            assert_eq!(v.get("backup_status"), Some("holds the primary's state"));
+        }
+        roles.push(v.role);
+    }
+    roles.sort();
+    assert_eq!(roles, ["backup", "idle", "idle", "primary"]);
+}
