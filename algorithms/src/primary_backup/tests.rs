@@ -182,44 +182,6 @@ fn bad_parameters_are_refused_at_their_line() {
     );
 }
 
-/// Prints each seed's outcome of a scenario (a tool for tuning scenarios).
-#[test]
-#[ignore]
-fn sweep_outcomes() {
-    let file = std::env::var("PB_FILE").unwrap();
-    let seeds: u64 = std::env::var("PB_SEEDS").map_or(10, |s| s.parse().unwrap());
-    let s = scenario(&file);
-    let nobug = std::env::var("PB_NOBUG").is_ok();
-    let s = if nobug { s.without_bug().unwrap() } else { s };
-    for seed in 0..seeds {
-        let r = s.run_seed(seed).unwrap();
-        println!(
-            "{file} seed {seed}: {} {:?}",
-            r.outcome(),
-            r.failure.as_ref().map(|f| &f.reason)
-        );
-    }
-}
-
-/// Prints a run's notes and reports (a tool for tuning scenarios).
-#[test]
-#[ignore]
-fn print_notes() {
-    let file = std::env::var("PB_FILE").unwrap();
-    let seed: u64 = std::env::var("PB_SEED").map_or(1, |s| s.parse().unwrap());
-    let s = scenario(&file);
-    let mut handle = s.build(seed, faultline_sim::TraceMode::Full).unwrap();
-    handle.run();
-    for r in handle.records() {
-        match &r.kind {
-            faultline_sim::RecordKind::Note { text, node } => println!("{} {node} {text}", r.time),
-            faultline_sim::RecordKind::Fault { fault, .. } => println!("{} {fault}", r.time),
-            _ => {}
-        }
-    }
-    println!("{:?}", handle.status());
-}
-
 /// The lab shows each server's view and role, and a primary's backup status.
 #[test]
 fn the_lab_view_shows_roles_and_backup_status() {
