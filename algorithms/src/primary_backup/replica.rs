@@ -511,6 +511,12 @@ impl Replica {
     fn accept_primary_message(&mut self, ctx: &mut PbCtx<'_>, from: NodeId, view: View) -> bool {
         if view.num < self.view.num {
             let newer = self.view;
+            ctx.note_with(|| {
+                format!(
+                    "refuses {from}'s message of view {}: it knows view {}",
+                    view.num, newer.num
+                )
+            });
             ctx.send(from, PbMsg::Reject { view: newer });
             return false;
         }

@@ -138,6 +138,25 @@ fn no_view_changes_while_the_view_service_is_down() {
     );
 }
 
+/// A primary cut off while forwarding is refused by its old backup, now
+/// primary of a newer view, once the cut heals: the refusal tells it of
+/// the newer view and it steps down. (Whether a batch is in flight at the
+/// cut depends on the seed; some of the first seeds have one.)
+#[test]
+fn a_replaced_primary_is_refused_by_its_old_backup() {
+    let s = scenario("isolate-primary.toml");
+    let refused = (0..8).any(|seed| {
+        let mut handle = s.build(seed, faultline_sim::TraceMode::Full).unwrap();
+        handle.run();
+        assert!(handle.status() == &RunStatus::Finished);
+        handle.records().iter().any(|r| {
+            matches!(&r.kind, faultline_sim::RecordKind::Note { text, .. }
+                if text.contains("refuses") && r.time >= SimTime::from_duration(Duration::from_secs(4)))
+        })
+    });
+    assert!(refused, "no old primary was refused in seeds 0..8");
+}
+
 fn load_error(text: &str) -> String {
     match crate::scenario::Scenario::parse("x.toml", text) {
         Ok(_) => panic!("accepted:\n{text}"),
