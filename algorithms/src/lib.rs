@@ -21,6 +21,7 @@ pub mod kvstore;
 pub mod limits;
 pub mod paxos;
 pub mod pingstorm;
+pub mod primary_backup;
 pub mod raft;
 pub mod registry;
 pub mod scenario;
