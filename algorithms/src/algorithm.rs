@@ -148,6 +148,15 @@ impl ParamError {
         }
     }
 
+    /// An error at a byte range of the document (`None`: nowhere).
+    pub fn located(span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+        ParamError {
+            message: message.into(),
+            span,
+            clients_key: None,
+        }
+    }
+
     /// An error with no place in the document.
     pub fn unlocated(message: impl Into<String>) -> Self {
         ParamError {

@@ -190,13 +190,13 @@ impl Settings for PrimaryBackupParams {
 
     fn validate(&self, doc: &str, config: &WorldConfig) -> Result<(), ParamError> {
         if config.servers < 2 {
-            return Err(ParamError {
-                message: format!(
+            return Err(ParamError::located(
+                servers_span(doc),
+                format!(
                     "primary-backup needs at least 2 servers (n0 is the view service, the others are replicas), found {}",
                     config.servers
                 ),
-                span: servers_span(doc),
-            });
+            ));
         }
         check_timers(
             doc,

@@ -8,8 +8,8 @@
 
 use super::nemesis::{NemesisConfig, NemesisKind};
 use super::raw::{
-    NodeOrList, NodeRef, RawChecks, RawClientsSection, RawExpect, RawFault, RawLatency,
-    RawNemesis, RawNetwork, RawScenario, RawSessions, RawStale,
+    NodeOrList, NodeRef, RawChecks, RawClientsSection, RawExpect, RawFault, RawLatency, RawNemesis,
+    RawNetwork, RawScenario, RawSessions, RawStale,
 };
 use super::replay::ReplayInfo;
 use super::{
