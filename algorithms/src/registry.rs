@@ -15,6 +15,7 @@ pub fn algorithms() -> Vec<&'static dyn AnyAlgorithm> {
         &crate::paxos::multi::MultiPaxos,
         &crate::hashing::ShardedKv,
         &crate::pingstorm::PingStormAlgorithm,
+        &crate::chain::Chain,
     ]
 }
 
