@@ -157,14 +157,17 @@ impl Master {
             .collect();
         if !chain.iter().any(|m| self.holds_state(m)) {
             // Keep the member closest to the tail that holds the state.
-            let last = self
+            let Some(last) = self
                 .config
                 .chain
                 .iter()
                 .rev()
                 .find(|m| self.holds_state(m))
-                .copied();
-            chain = last.into_iter().collect();
+                .copied()
+            else {
+                return;
+            };
+            chain = vec![last];
         }
         if chain == self.config.chain {
             return;
@@ -202,7 +205,9 @@ impl Master {
             joining,
         });
         ctx.note_with(|| format!("reconfigures: {}", config.describe()));
-        self.joiner_ready = joining.is_none();
+        // A joiner that stays keeps what the master knows of it.
+        self.joiner_ready =
+            joining.is_none() || (joining == self.config.joining && self.joiner_ready);
         self.suspected.retain(|n| config.position(*n).is_some());
         ctx.durable_mut().config = Some(config.clone());
         self.config = config.clone();
