@@ -42,7 +42,7 @@
 //! one.
 //!
 //! Invariants ([`invariants`]) check the paper's Update Propagation and
-//! Inprocess Requests invariants between neighbours; four bug variants
+//! Inprocess Requests invariants between neighbours; five bug variants
 //! ([`ChainBug`]) plant realistic mistakes. `docs/lessons/replication.md`
 //! walks through the scenarios in `scenarios/chain/`.
 

@@ -38,6 +38,9 @@ pub enum ChainBug {
     /// A server applies an update that arrives ahead of the one it expects,
     /// skipping the missing one (it trusts links to be FIFO and lossless).
     AcceptUpdateGaps,
+    /// A server serves clients whether or not it holds a lease from the
+    /// master.
+    IgnoreLease,
 }
 
 impl BugVariant for ChainBug {
@@ -61,6 +64,11 @@ impl BugVariant for ChainBug {
             name: "accept_update_gaps",
             doc: "A server applies an update that arrives ahead of the next one it expects, skipping the missing one (it trusts the network to be FIFO).",
             caught_by: "update_propagation",
+        },
+        BugInfo {
+            name: "ignore_lease",
+            doc: "A server serves clients without a lease from the master: a tail cut off from the others and replaced keeps answering reads with old values.",
+            caught_by: "linearizability",
         },
     ];
 }

@@ -69,7 +69,7 @@ fn writes_reach_every_server_and_the_history_is_linearizable() {
 
 /// Each bug scenario of `scenarios/chain/`, the check that must catch it,
 /// and within how many seeds from 0.
-const BUG_SCENARIOS: [(&str, &str, u64); 4] = [
+const BUG_SCENARIOS: [(&str, &str, u64); 5] = [
     ("bug-head-acks-early.toml", "linearizability", 3),
     (
         "bug-forget-sent-on-middle-failure.toml",
@@ -78,6 +78,7 @@ const BUG_SCENARIOS: [(&str, &str, u64); 4] = [
     ),
     ("bug-craq-dirty-read.toml", "linearizability", 3),
     ("bug-accept-update-gaps.toml", "update_propagation", 3),
+    ("bug-ignore-lease.toml", "linearizability", 3),
 ];
 
 fn scenario(file: &str) -> crate::scenario::Scenario {
@@ -135,4 +136,21 @@ fn debug_trace() {
         }
     }
     println!("{:?}", handle.status());
+}
+
+#[test]
+#[ignore]
+fn debug_sweep() {
+    let file = std::env::var("CHAIN_FILE").unwrap();
+    let n: u64 = std::env::var("CHAIN_SEEDS").unwrap().parse().unwrap();
+    let s = scenario(&file);
+    let mut bad = 0;
+    for seed in 0..n {
+        let report = s.run_seed(seed).unwrap();
+        if !report.matches(&s.expect) {
+            bad += 1;
+            println!("seed {seed}: {:?}", report.failure);
+        }
+    }
+    println!("{bad} of {n} failed");
 }
