@@ -57,7 +57,10 @@ impl ChainClient {
             "client",
             format!("{} ok · {} unknown", self.completed, self.unknown),
         )
-        .field("chain", format!("v{} [{}]", self.version, chain.join(" → ")))
+        .field(
+            "chain",
+            format!("v{} [{}]", self.version, chain.join(" → ")),
+        )
         .field("pending", pending)
         .field("completed", self.completed)
         .field("unknown", self.unknown)
@@ -111,7 +114,10 @@ impl ChainClient {
         p.attempt += 1;
         let (seq, attempt) = (p.seq, p.attempt);
         ctx.send(to, ChainMsg::ClientRequest { seq, input });
-        ctx.set_timer(self.timeouts.timeout, ChainTimer::ClientRetry { seq, attempt });
+        ctx.set_timer(
+            self.timeouts.timeout,
+            ChainTimer::ClientRetry { seq, attempt },
+        );
     }
 
     /// Handles a message from a server.

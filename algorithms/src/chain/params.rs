@@ -214,7 +214,9 @@ impl Settings for ChainParams {
     fn validate(&self, doc: &str, config: &WorldConfig) -> Result<(), ParamError> {
         if config.servers < 2 {
             return Err(ParamError {
-                message: "chain replication needs at least 2 servers: the master (n0) and a chain of one".into(),
+                message:
+                    "chain replication needs at least 2 servers: the master (n0) and a chain of one"
+                        .into(),
                 span: servers_span(doc),
             });
         }

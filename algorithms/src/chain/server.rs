@@ -87,6 +87,10 @@ pub struct Server {
     /// CRAQ reads waiting for the tail: query number to (client, seq, key).
     reads: BTreeMap<u64, (NodeId, u64, String)>,
     next_query: u64,
+    /// Reads answered from this server's store.
+    local_reads: u64,
+    /// CRAQ reads of dirty keys for which this server asked the tail.
+    tail_queries: u64,
 }
 
 impl Server {
@@ -120,6 +124,8 @@ impl Server {
             waiting: BTreeMap::new(),
             reads: BTreeMap::new(),
             next_query: 0,
+            local_reads: 0,
+            tail_queries: 0,
         }
     }
 
@@ -195,6 +201,14 @@ impl Server {
     /// Whether its lease runs at monotonic time `now`.
     pub fn lease_valid(&self, now: LocalTime) -> bool {
         now < self.lease_until
+    }
+    /// Reads answered from this server's store (since it started).
+    pub fn local_reads(&self) -> u64 {
+        self.local_reads
+    }
+    /// CRAQ reads of a dirty key for which it asked the tail.
+    pub fn tail_queries(&self) -> u64 {
+        self.tail_queries
     }
     /// Writes the head will answer when they commit.
     pub fn waiting(&self) -> usize {
@@ -293,8 +307,7 @@ impl Server {
                 command,
             } => self.on_update(ctx, from, version, seq, command),
             ChainMsg::Ack { version, seq } => {
-                if self.is_ready() && version == self.config.version && self.succ() == Some(from)
-                {
+                if self.is_ready() && version == self.config.version && self.succ() == Some(from) {
                     self.commit(ctx, seq);
                 }
             }
@@ -313,9 +326,7 @@ impl Server {
                     );
                 }
             }
-            ChainMsg::Transfer { version, state } => {
-                self.on_transfer(ctx, from, version, &state)
-            }
+            ChainMsg::Transfer { version, state } => self.on_transfer(ctx, from, version, &state),
             ChainMsg::VersionQuery { qid, key } => {
                 if self.serving(ctx) && self.is_tail() {
                     let seq = self.state.last_write.get(&key).copied().unwrap_or(0);
@@ -647,6 +658,7 @@ impl Server {
             }
         };
         if local {
+            self.local_reads += 1;
             let output = self.state.store.read(key);
             return Self::answer(ctx, client, seq, output);
         }
@@ -654,6 +666,7 @@ impl Server {
             return self.retry(ctx, client, seq);
         };
         self.next_query += 1;
+        self.tail_queries += 1;
         let qid = self.next_query;
         self.reads.insert(qid, (client, seq, key.to_string()));
         ctx.send(

@@ -67,6 +67,56 @@ fn writes_reach_every_server_and_the_history_is_linearizable() {
     }
 }
 
+/// With CRAQ, servers other than the tail answer reads, and a server
+/// holding a write of the key not yet at the tail asks the tail.
+#[test]
+fn craq_reads_spread_over_the_chain_and_dirty_keys_ask_the_tail() {
+    let params = ChainParams {
+        reads: ReadMode::Craq,
+        ..ChainParams::default()
+    };
+    let w = run(1, params);
+    let servers = servers(&w);
+    let upstream: u64 = servers[..3].iter().map(|s| s.local_reads()).sum();
+    let asked: u64 = servers.iter().map(|s| s.tail_queries()).sum();
+    assert!(upstream > 50, "{upstream} reads answered above the tail");
+    assert!(asked > 0, "no dirty read asked the tail");
+    // Tail reads stay at the tail.
+    let w = run(1, ChainParams::default());
+    let servers = self::servers(&w);
+    let upstream: u64 = servers[..3].iter().map(|s| s.local_reads()).sum();
+    assert_eq!(upstream, 0);
+    assert!(servers[3].local_reads() > 50);
+}
+
+/// When the head crashes, its successor heads the chain; the old head
+/// comes back at the tail with the state of the tail before it.
+#[test]
+fn a_crashed_head_is_replaced_by_its_successor_and_rejoins_at_the_tail() {
+    let s = scenario("head-crash.toml");
+    let mut handle = s.build(s.seed, faultline_sim::TraceMode::Full).unwrap();
+    handle.run();
+    assert_eq!(handle.status(), &RunStatus::Finished);
+    let notes: Vec<String> = handle
+        .records()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            faultline_sim::RecordKind::Note { node, text } if node.0 == 0 => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        notes.iter().any(|t| t.contains("v2 [n2 → n3 → n4]")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|t| t.contains("[n2 → n3 → n4 → n1] (n1 joining)")),
+        "{notes:?}"
+    );
+}
+
 /// Each bug scenario of `scenarios/chain/`, the check that must catch it,
 /// and within how many seeds from 0.
 const BUG_SCENARIOS: [(&str, &str, u64); 5] = [
@@ -129,7 +179,9 @@ fn debug_trace() {
     for r in handle.records() {
         match &r.kind {
             faultline_sim::RecordKind::Note { node, text } => println!("{} {node} {text}", r.time),
-            faultline_sim::RecordKind::Fault { .. } | faultline_sim::RecordKind::Complete { .. } | faultline_sim::RecordKind::Violation { .. } => {
+            faultline_sim::RecordKind::Fault { .. }
+            | faultline_sim::RecordKind::Complete { .. }
+            | faultline_sim::RecordKind::Violation { .. } => {
                 println!("{} {:?}", r.time, r.kind)
             }
             _ => {}

@@ -60,9 +60,9 @@ pub fn server_view(s: &Server) -> NodeView {
     } else {
         "middle"
     };
-    let position = config
-        .position(s.id())
-        .map_or("-".to_string(), |p| format!("{} of {}", p + 1, config.chain.len()));
+    let position = config.position(s.id()).map_or("-".to_string(), |p| {
+        format!("{} of {}", p + 1, config.chain.len())
+    });
     let mut view = NodeView::new(
         role,
         format!(
@@ -83,6 +83,8 @@ pub fn server_view(s: &Server) -> NodeView {
     .field("keys", s.state().store.data().len())
     .field("dirty_keys", s.dirty_keys())
     .field("waiting_clients", s.waiting())
+    .field("reads_answered_here", s.local_reads())
+    .field("reads_asking_the_tail", s.tail_queries())
     .section(chain_table(config));
     let rows = s
         .sent()
@@ -104,7 +106,11 @@ pub fn master_view(m: &Master) -> NodeView {
     let config = m.config();
     let list = |it: &mut dyn Iterator<Item = faultline_sim::NodeId>| {
         let v: Vec<String> = it.map(|n| n.to_string()).collect();
-        if v.is_empty() { "-".to_string() } else { v.join(", ") }
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(", ")
+        }
     };
     NodeView::new("master", config.describe())
         .field("chain", config.describe())
