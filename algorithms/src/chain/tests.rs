@@ -168,9 +168,12 @@ fn the_shipped_scenarios_pass_a_few_seeds() {
     }
 }
 
+/// A helper for working on the protocol, not a check: prints the notes,
+/// faults and completions of one run of `CHAIN_FILE` (in
+/// `scenarios/chain/`) at `CHAIN_SEED`. Run with `--ignored --nocapture`.
 #[test]
 #[ignore]
-fn debug_trace() {
+fn print_the_notes_of_one_run() {
     let file = std::env::var("CHAIN_FILE").unwrap();
     let seed: u64 = std::env::var("CHAIN_SEED").unwrap().parse().unwrap();
     let s = scenario(&file);
@@ -190,9 +193,11 @@ fn debug_trace() {
     println!("{:?}", handle.status());
 }
 
+/// A helper for working on the protocol: runs `CHAIN_FILE` over seeds
+/// `0..CHAIN_SEEDS` in this process and prints the seeds that fail.
 #[test]
 #[ignore]
-fn debug_sweep() {
+fn print_failing_seeds() {
     let file = std::env::var("CHAIN_FILE").unwrap();
     let n: u64 = std::env::var("CHAIN_SEEDS").unwrap().parse().unwrap();
     let s = scenario(&file);
