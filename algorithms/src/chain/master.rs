@@ -199,15 +199,22 @@ impl Master {
     }
 
     fn publish(&mut self, ctx: &mut CCtx<'_>, chain: Vec<Member>, joining: Option<NodeId>) {
+        let version = self.config.version + 1;
+        let same_joiner = joining.is_some() && joining == self.config.joining;
+        let joining_since = match joining {
+            Some(_) if same_joiner => self.config.joining_since,
+            Some(_) => version,
+            None => 0,
+        };
         let config = Arc::new(Config {
-            version: self.config.version + 1,
+            version,
             chain,
             joining,
+            joining_since,
         });
         ctx.note_with(|| format!("reconfigures: {}", config.describe()));
         // A joiner that stays keeps what the master knows of it.
-        self.joiner_ready =
-            joining.is_none() || (joining == self.config.joining && self.joiner_ready);
+        self.joiner_ready = joining.is_none() || (same_joiner && self.joiner_ready);
         self.suspected.retain(|n| config.position(*n).is_some());
         ctx.durable_mut().config = Some(config.clone());
         self.config = config.clone();

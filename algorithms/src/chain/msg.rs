@@ -28,6 +28,9 @@ pub struct Config {
     /// A server added at the tail that must receive the state of its
     /// predecessor before it serves (van Renesse & Schneider §3).
     pub joining: Option<NodeId>,
+    /// The version that added the joining server (0 without one): a
+    /// server removed and added again joins anew.
+    pub joining_since: u64,
 }
 
 impl Config {
@@ -43,6 +46,7 @@ impl Config {
                 })
                 .collect(),
             joining: None,
+            joining_since: 0,
         }
     }
 

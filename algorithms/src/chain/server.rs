@@ -362,10 +362,18 @@ impl Server {
             self.committed = 0;
             return;
         }
-        if !was_ready {
+        // A server added at the tail by this configuration (not one it
+        // already joined in) starts over, even if it was a member before:
+        // it may have missed the configuration that removed it.
+        let new_joiner = config.joining == Some(self.id)
+            && !(old.joining == Some(self.id) && old.joining_since == config.joining_since);
+        if !was_ready || new_joiner {
             if config.joining == Some(self.id) {
                 // Joins at the tail: waits for its predecessor's state.
                 self.ready = false;
+                self.sent.clear();
+                self.waiting.clear();
+                self.dirty.clear();
             } else {
                 // The master keeps this server as the only member after
                 // every other failed: it recovers from its disk, and as the
