@@ -693,6 +693,41 @@ client_backoff = "0s"
         "4:1: error: client_backoff must be above zero",
     ),
     (
+        "chain_lease_not_above_heartbeat",
+        r#"name = "x"
+algorithm = "chain"
+[params]
+lease = "50ms"
+"#,
+        "4:1: error: lease is 50ms, but it must be above heartbeat_interval (50ms), or healthy servers are suspected or lose their lease between pings",
+    ),
+    (
+        "chain_without_a_chain",
+        r#"name = "x"
+algorithm = "chain"
+servers = 1
+"#,
+        "3:1: error: chain replication needs at least 2 servers: the master (n0) and a chain of one",
+    ),
+    (
+        "chain_dirty_read_bug_without_craq",
+        r#"name = "x"
+algorithm = "chain"
+[params]
+bug = "craq_dirty_read"
+"#,
+        "4:1: error: the craq_dirty_read bug needs reads = \"craq\"",
+    ),
+    (
+        "chain_unknown_read_mode",
+        r#"name = "x"
+algorithm = "chain"
+[params]
+reads = "head"
+"#,
+        "4:9: error: unknown variant `head`, expected `tail` or `craq`",
+    ),
+    (
         "paxos_nanosecond_phase_timeout",
         r#"name = "x"
 algorithm = "paxos"

@@ -16,6 +16,7 @@ pub fn algorithms() -> Vec<&'static dyn AnyAlgorithm> {
         &crate::hashing::ShardedKv,
         &crate::pingstorm::PingStormAlgorithm,
         &crate::primary_backup::PrimaryBackup,
+        &crate::chain::Chain,
     ]
 }
 
