@@ -157,6 +157,20 @@ impl ParamError {
         }
     }
 
+    /// An error about the scenario's top-level `servers` count (an
+    /// algorithm that needs more servers than the file has), located at its
+    /// value, or unlocated when the file leaves the count to its default.
+    pub fn at_servers(doc: &str, message: impl Into<String>) -> Self {
+        use toml::de::DeTable;
+        let span = DeTable::parse(doc).ok().and_then(|root| {
+            root.get_ref()
+                .iter()
+                .find(|(k, _)| k.get_ref().as_ref() == "servers")
+                .map(|(_, v)| v.span())
+        });
+        ParamError::located(span, message)
+    }
+
     /// An error with no place in the document.
     pub fn unlocated(message: impl Into<String>) -> Self {
         ParamError {

@@ -4,7 +4,10 @@
 //! client's discipline ([`crate::kvclient`]): one durable sequence number
 //! per operation, retries with the same number after `client_timeout`,
 //! and an unknown outcome after `client_give_up`. It never reports `Fail`:
-//! a write that timed out may be in the chain and commit later.
+//! a write that timed out may be in the chain and commit later. A client
+//! of a pinned group ([`Ctx::pin`]) sends every attempt to its server, which
+//! answers or redirects (then the client backs off and asks it again): with
+//! `reads = "craq"`, readers pinned to a middle server read there.
 
 use super::ChainNode;
 use super::msg::{ChainMsg, ChainTimer, Config, Reply};
@@ -87,6 +90,7 @@ impl ChainClient {
             input,
             started: ctx.now(),
             attempt: 0,
+            pin: ctx.pin(),
         });
         self.attempt(ctx);
     }
@@ -106,10 +110,13 @@ impl ChainClient {
     }
 
     fn attempt(&mut self, ctx: &mut CCtx<'_>) {
-        let Some(input) = self.pending.as_ref().map(|p| p.input.clone()) else {
+        let Some((input, pin)) = self.pending.as_ref().map(|p| (p.input.clone(), p.pin)) else {
             return;
         };
-        let to = self.target(ctx, &input);
+        let to = match pin {
+            Some(server) => server,
+            None => self.target(ctx, &input),
+        };
         let p = self.pending.as_mut().expect("checked");
         p.attempt += 1;
         let (seq, attempt) = (p.seq, p.attempt);

@@ -126,15 +126,6 @@ impl Default for ChainParams {
     }
 }
 
-/// The byte range of the top-level `servers = ...` entry of `doc`.
-fn servers_span(doc: &str) -> Option<std::ops::Range<usize>> {
-    let root = toml::de::DeTable::parse(doc).ok()?;
-    root.get_ref()
-        .iter()
-        .find(|(k, _)| k.get_ref().as_ref() == "servers")
-        .map(|(k, v)| k.span().start..v.span().end)
-}
-
 /// The most drift the leases can be made to tolerate.
 pub const MAX_DRIFT_PPM: u32 = 500_000;
 
@@ -213,12 +204,10 @@ impl Settings for ChainParams {
 
     fn validate(&self, doc: &str, config: &WorldConfig) -> Result<(), ParamError> {
         if config.servers < 2 {
-            return Err(ParamError {
-                message:
-                    "chain replication needs at least 2 servers: the master (n0) and a chain of one"
-                        .into(),
-                span: servers_span(doc),
-            });
+            return Err(ParamError::at_servers(
+                doc,
+                "chain replication needs at least 2 servers: the master (n0) and a chain of one",
+            ));
         }
         check_timers(
             doc,

@@ -7,7 +7,6 @@ use crate::limits::check_timers;
 use faultline_sim::WorldConfig;
 use faultline_sim::time::duration_str;
 use serde::{Deserialize, Serialize};
-use std::ops::Range;
 use std::time::Duration;
 
 /// A planted mistake.
@@ -139,17 +138,6 @@ impl PrimaryBackupParams {
     }
 }
 
-/// The span of the top-level `servers = ...` value in a scenario, if it is
-/// written.
-fn servers_span(doc: &str) -> Option<Range<usize>> {
-    use toml::de::DeTable;
-    let root = DeTable::parse(doc).ok()?;
-    root.get_ref()
-        .iter()
-        .find(|(k, _)| k.get_ref().as_ref() == "servers")
-        .map(|(_, v)| v.span())
-}
-
 impl Settings for PrimaryBackupParams {
     const TABLE: &'static str = "params";
     const DOCS: &'static [ParamDoc] = &[
@@ -190,8 +178,8 @@ impl Settings for PrimaryBackupParams {
 
     fn validate(&self, doc: &str, config: &WorldConfig) -> Result<(), ParamError> {
         if config.servers < 2 {
-            return Err(ParamError::located(
-                servers_span(doc),
+            return Err(ParamError::at_servers(
+                doc,
                 format!(
                     "primary-backup needs at least 2 servers (n0 is the view service, the others are replicas), found {}",
                     config.servers
