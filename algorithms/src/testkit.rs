@@ -1,9 +1,45 @@
 //! Test helpers shared by the algorithms' tests: loading shipped scenarios
 //! and holding each bug variant to its scenario.
 
-use crate::algorithm::BugVariant;
+use crate::algorithm::{Algorithm, BugVariant, world};
+use crate::family::{KvFamily, KvWorkload, OpMix};
 use crate::scenario::Scenario;
+use faultline_sim::{Process, SimTime, World, WorldConfig};
 use std::path::Path;
+use std::time::Duration;
+
+/// A run of a key-value algorithm `A` with `params` to its end: five
+/// servers, three clients on two keys with every operation kind (reads
+/// weighted most), every invariant checked, no faults.
+pub fn run_kv<A>(seed: u64, params: A::Params, seconds: u64) -> World<A::Node>
+where
+    A: Algorithm<Node: Process<Family = KvFamily>>,
+{
+    let cfg = WorldConfig {
+        seed,
+        servers: 5,
+        clients: 3,
+        end: SimTime::from_duration(Duration::from_secs(seconds)),
+        ..WorldConfig::default()
+    };
+    let shared = A::prepare(params, "", &cfg).unwrap_or_else(|e| panic!("{e}"));
+    let invariants = A::invariants(&shared);
+    let workload = KvWorkload {
+        keys: 2,
+        mix: OpMix {
+            get: 3,
+            put: 1,
+            append: 2,
+            cas: 1,
+        },
+        ..KvWorkload::default()
+    };
+    let mut w = world::<A>(cfg, shared, invariants)
+        .unwrap()
+        .with_workload(workload);
+    w.run();
+    w
+}
 
 /// The shipped scenario `scenarios/<folder>/<file>`.
 pub fn scenario(folder: &str, file: &str) -> Scenario {

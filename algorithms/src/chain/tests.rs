@@ -3,36 +3,10 @@
 //! caught by its check and the correct version passes the same files.
 
 use super::*;
-use crate::algorithm::world;
-use crate::family::{KvWorkload, OpMix};
-use faultline_sim::{RunStatus, SimHandle, SimTime, World, WorldConfig};
-use std::time::Duration;
+use faultline_sim::{RunStatus, SimHandle, World};
 
 fn run(seed: u64, params: ChainParams) -> World<ChainNode> {
-    let cfg = WorldConfig {
-        seed,
-        servers: 5,
-        clients: 3,
-        end: SimTime::from_duration(Duration::from_secs(5)),
-        ..WorldConfig::default()
-    };
-    let shared = Chain::prepare(params, "", &cfg).unwrap();
-    let invariants = Chain::invariants(&shared);
-    let workload = KvWorkload {
-        keys: 2,
-        mix: OpMix {
-            get: 3,
-            put: 1,
-            append: 2,
-            cas: 1,
-        },
-        ..KvWorkload::default()
-    };
-    let mut w = world::<Chain>(cfg, shared, invariants)
-        .unwrap()
-        .with_workload(workload);
-    w.run();
-    w
+    crate::testkit::run_kv::<Chain>(seed, params, 5)
 }
 
 fn servers(w: &World<ChainNode>) -> Vec<&Server> {

@@ -4,36 +4,11 @@
 //! and bad parameters are refused at their line.
 
 use super::*;
-use crate::algorithm::world;
-use crate::family::{KvWorkload, OpMix};
-use faultline_sim::{RunStatus, SimHandle, SimTime, World, WorldConfig};
+use faultline_sim::{RunStatus, SimHandle, SimTime, World};
 use std::time::Duration;
 
 fn run(seed: u64, params: PrimaryBackupParams) -> World<PbNode> {
-    let cfg = WorldConfig {
-        seed,
-        servers: 5,
-        clients: 3,
-        end: SimTime::from_duration(Duration::from_secs(4)),
-        ..WorldConfig::default()
-    };
-    let shared = PrimaryBackup::prepare(params, "", &cfg).unwrap();
-    let invariants = PrimaryBackup::invariants(&shared);
-    let workload = KvWorkload {
-        keys: 2,
-        mix: OpMix {
-            get: 3,
-            put: 1,
-            append: 2,
-            cas: 1,
-        },
-        ..KvWorkload::default()
-    };
-    let mut w = world::<PrimaryBackup>(cfg, shared, invariants)
-        .unwrap()
-        .with_workload(workload);
-    w.run();
-    w
+    crate::testkit::run_kv::<PrimaryBackup>(seed, params, 4)
 }
 
 #[test]

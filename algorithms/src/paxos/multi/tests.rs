@@ -2,36 +2,10 @@
 //! and applied in order on every replica, and the history is linearizable.
 
 use super::*;
-use crate::algorithm::world;
-use crate::family::{KvWorkload, OpMix};
-use faultline_sim::{RunStatus, SimHandle, SimTime, World, WorldConfig};
-use std::time::Duration;
+use faultline_sim::{RunStatus, SimHandle, World};
 
 fn run(seed: u64, params: MultiPaxosParams) -> World<MultiNode> {
-    let cfg = WorldConfig {
-        seed,
-        servers: 5,
-        clients: 3,
-        end: SimTime::from_duration(Duration::from_secs(5)),
-        ..WorldConfig::default()
-    };
-    let shared = MultiPaxos::prepare(params, "", &cfg).unwrap();
-    let invariants = MultiPaxos::invariants(&shared);
-    let workload = KvWorkload {
-        keys: 2,
-        mix: OpMix {
-            get: 3,
-            put: 1,
-            append: 2,
-            cas: 1,
-        },
-        ..KvWorkload::default()
-    };
-    let mut w = world::<MultiPaxos>(cfg, shared, invariants)
-        .unwrap()
-        .with_workload(workload);
-    w.run();
-    w
+    crate::testkit::run_kv::<MultiPaxos>(seed, params, 5)
 }
 
 #[test]
