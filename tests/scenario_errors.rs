@@ -236,7 +236,7 @@ algorithm = "gossip"
 count = 2
 think = "1s"
 "#,
-        "5:1: error: unknown field `think`, expected one of `count`, `rate`, `max_ops`, `keys`, `hot`, `mix`",
+        "5:1: error: unknown field `think`, expected one of `count`, `rate`, `max_ops`, `pin`, `keys`, `first_key`, `hot`, `mix`",
     ),
     (
         "client_field_of_another_family",
@@ -246,7 +246,7 @@ algorithm = "gossip"
 count = 2
 values = 3
 "#,
-        "5:1: error: `values` belongs to the consensus operation family (propose(v), which returns the decided value), but gossip's clients use the kv family (get, put, append and cas on string keys); expected one of `count`, `rate`, `max_ops`, `keys`, `hot`, `mix`",
+        "5:1: error: `values` belongs to the consensus operation family (propose(v), which returns the decided value), but gossip's clients use the kv family (get, put, append and cas on string keys); expected one of `count`, `rate`, `max_ops`, `pin`, `keys`, `first_key`, `hot`, `mix`",
     ),
     (
         "clients_for_an_algorithm_without_operations",
@@ -437,7 +437,7 @@ invariants = ["convergence", "safety"]
 algorithm = "gossip"
 expect = "safety"
 "#,
-        "3:10: error: unknown outcome `safety`; expected one of: pass, acked_values_survive, convergence, linearizability, liveness",
+        "3:10: error: unknown outcome `safety`; expected one of: pass, acked_values_survive, convergence, linearizability, liveness, durability, sessions, stale_reads",
     ),
     (
         "expect_unselected_invariant",
@@ -541,7 +541,7 @@ algorithm = "gossip"
 fingerprint = "0xd52362c1496274a"
 outcome = "banana"
 "#,
-        "5:11: error: unknown outcome \"banana\"; a run of gossip ends in one of: pass, acked_values_survive, convergence, history_well_formed, no_progress, resource_limit, linearizability, liveness",
+        "5:11: error: unknown outcome \"banana\"; a run of gossip ends in one of: pass, acked_values_survive, convergence, history_well_formed, no_progress, resource_limit, linearizability, liveness, durability, sessions, stale_reads",
     ),
     (
         "operation_mix_not_a_table",
@@ -707,7 +707,7 @@ lease = "50ms"
 algorithm = "chain"
 servers = 1
 "#,
-        "3:1: error: chain replication needs at least 2 servers: the master (n0) and a chain of one",
+        "3:11: error: chain replication needs at least 2 servers: the master (n0) and a chain of one",
     ),
     (
         "chain_dirty_read_bug_without_craq",
