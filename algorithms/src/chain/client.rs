@@ -62,7 +62,7 @@ impl ChainClient {
         )
         .field(
             "chain",
-            format!("v{} [{}]", self.version, chain.join(" → ")),
+            format!("v{} [{}]", self.version, chain.join(" -> ")),
         )
         .field("pending", pending)
         .field("completed", self.completed)

@@ -87,13 +87,13 @@ impl Config {
         self.chain.iter().map(|m| m.node).collect()
     }
 
-    /// The chain in words: `v3 [n1 → n2 → n4]`.
+    /// The chain in words: `v3 [n1 -> n2 -> n4]`.
     pub fn describe(&self) -> String {
         let nodes: Vec<String> = self.chain.iter().map(|m| m.node.to_string()).collect();
         let joining = self
             .joining
             .map_or(String::new(), |j| format!(" ({j} joining)"));
-        format!("v{} [{}]{joining}", self.version, nodes.join(" → "))
+        format!("v{} [{}]{joining}", self.version, nodes.join(" -> "))
     }
 }
 

@@ -80,13 +80,13 @@ fn a_crashed_head_is_replaced_by_its_successor_and_rejoins_at_the_tail() {
         })
         .collect();
     assert!(
-        notes.iter().any(|t| t.contains("v2 [n2 → n3 → n4]")),
+        notes.iter().any(|t| t.contains("v2 [n2 -> n3 -> n4]")),
         "{notes:?}"
     );
     assert!(
         notes
             .iter()
-            .any(|t| t.contains("[n2 → n3 → n4 → n1] (n1 joining)")),
+            .any(|t| t.contains("[n2 -> n3 -> n4 -> n1] (n1 joining)")),
         "{notes:?}"
     );
 }
