@@ -92,7 +92,7 @@ pub enum ChainNode {
     /// A chain server.
     Server(Box<Server>),
     /// A client.
-    Client(ChainClient),
+    Client(Box<ChainClient>),
 }
 
 impl ChainNode {
@@ -214,11 +214,11 @@ impl Algorithm for Chain {
                 id,
                 durable,
             ))),
-            NodeKind::Client => ChainNode::Client(ChainClient::new(
+            NodeKind::Client => ChainNode::Client(Box::new(ChainClient::new(
                 shared.params.client_timeouts(),
                 shared.params.reads,
                 shared.servers,
-            )),
+            ))),
         }
     }
 }
