@@ -39,11 +39,13 @@ pub fn list(args: ListArgs) -> anyhow::Result<bool> {
         let family = &info.family;
         if family.has_operations() {
             outln!(
-                "    clients ([clients]): the {} family, {}",
+                "    clients ([clients] or [[clients]] groups): the {} family, {}",
                 family.name,
                 family.operations
             );
             let mut fields = describe_settings_docs(CLIENT_FIELDS);
+            // An algorithm whose clients route by themselves takes no pin.
+            fields.retain(|f| info.clients_pin || f.name != "pin");
             fields.extend(family.fields.iter().cloned());
             fields_table(&fields)?;
         } else {
