@@ -3,7 +3,7 @@
 
 use crate::cli::{CompareArgs, SummaryFormat};
 use crate::run::load;
-use faultline_algorithms::scenario::compare::{compare as measure, table};
+use faultline_algorithms::scenario::compare::{Measured, compare as measure, table};
 
 pub fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     let scenarios = args
@@ -43,6 +43,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<bool> {
                 out,
                 "gap: after each fault, the time until an operation invoked after it completed ok"
             )?;
+            write!(out, "{}", translations(&rows, false))?;
             Ok(())
         })?,
     }
@@ -59,8 +60,29 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<bool> {
                 .map_or(scenarios[0].file.clone(), |p| p.display().to_string()),
             command,
             table(&rows, true)
-        );
+        ) + &translations(&rows, true);
         crate::atomic::write_file(path, text.as_bytes())?;
     }
     Ok(true)
+}
+
+/// The shared faults each system got in another form (aimed at its own
+/// serving role, or at the server the first system's fault hit), one line
+/// each; empty when every fault applied as written.
+fn translations(rows: &[Measured], markdown: bool) -> String {
+    let mut out = String::new();
+    for row in rows {
+        for t in &row.translated {
+            if out.is_empty() {
+                out.push_str(if markdown {
+                    "\nFaults aimed at roles a system does not publish, as it got them:\n\n"
+                } else {
+                    "faults aimed at roles a system does not publish, as it got them:\n"
+                });
+            }
+            let bullet = if markdown { "- " } else { "  " };
+            out.push_str(&format!("{bullet}{} ({}): {t}\n", row.file, row.algorithm));
+        }
+    }
+    out
 }

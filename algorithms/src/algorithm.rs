@@ -111,6 +111,8 @@ pub struct AlgorithmInfo {
     /// Whether its clients honour a client group's `pin`
     /// ([`Algorithm::CLIENTS_PIN`]).
     pub clients_pin: bool,
+    /// The role whose holder serves writes ([`Algorithm::SERVING_ROLE`]).
+    pub serving_role: Option<&'static str>,
 }
 
 /// A bad parameter: what is wrong and, when known, where in the scenario
@@ -433,6 +435,12 @@ pub trait Algorithm: Send + Sync + 'static {
     /// (they route each key to its own replicas, say) says `false`, and a
     /// scenario that pins its clients is refused at load.
     const CLIENTS_PIN: bool = true;
+    /// The role whose holder serves the clients' writes, if one server
+    /// does (Raft's `"leader"`, a `"primary"`, a chain's `"head"`).
+    /// `faultline compare` aims a shared fault at this role when the first
+    /// scenario aimed it at its own serving role; a leaderless store says
+    /// `None` and gets the server the first scenario's fault hit.
+    const SERVING_ROLE: Option<&'static str> = None;
 
     /// Turns validated parameters into what nodes share, checking what
     /// needs the run (the server count, say). Errors are located in `doc`.
@@ -532,6 +540,7 @@ impl<A: Algorithm> AnyAlgorithm for A {
             observables: <A::Node as Process>::OBSERVABLES.to_vec(),
             reports: <A::Node as Process>::REPORTS.to_vec(),
             clients_pin: A::CLIENTS_PIN,
+            serving_role: A::SERVING_ROLE,
         }
     }
 

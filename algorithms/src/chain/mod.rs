@@ -180,6 +180,7 @@ pub struct Chain;
 
 impl Algorithm for Chain {
     const NAME: &'static str = "chain";
+    const SERVING_ROLE: Option<&'static str> = Some("head");
     const SUMMARY: &'static str = "Chain replication: writes down the chain from the head, reads at the tail (or CRAQ reads anywhere), a master that reconfigures on failures, and a linearizable key-value service.";
     type Node = ChainNode;
     type Params = ChainParams;

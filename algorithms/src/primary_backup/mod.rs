@@ -229,6 +229,7 @@ pub struct PrimaryBackup;
 
 impl Algorithm for PrimaryBackup {
     const NAME: &'static str = "primary-backup";
+    const SERVING_ROLE: Option<&'static str> = Some("primary");
     const SUMMARY: &'static str = "Primary-backup replication with a view service (MIT 6.824 lab 2): views acknowledged before they change, state transfer to new backups, every operation forwarded, a linearizable key-value service.";
     type Node = PbNode;
     type Params = PrimaryBackupParams;

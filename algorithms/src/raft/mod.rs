@@ -202,6 +202,7 @@ pub struct Raft;
 
 impl Algorithm for Raft {
     const NAME: &'static str = "raft";
+    const SERVING_ROLE: Option<&'static str> = Some("leader");
     const SUMMARY: &'static str = "Raft consensus (election, replication, persistence, snapshots) with a linearizable key-value service.";
     type Node = RaftNode;
     type Params = RaftParams;

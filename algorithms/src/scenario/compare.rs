@@ -7,10 +7,22 @@
 //! every scenario must have as many servers as the one the schedule comes
 //! from, and the same operation family (the workload is the first
 //! scenario's `[clients]` section).
+//!
+//! A fault aimed at a role ("crash the leader") is kept for every system
+//! that publishes the role. For one that does not, it is *translated*: a
+//! fault aimed at the first system's serving role
+//! ([`Algorithm::SERVING_ROLE`](crate::Algorithm::SERVING_ROLE): Raft's
+//! leader) is aimed at this system's serving role (a primary, a chain's
+//! head), so "kill the server that takes the writes" means the same to
+//! every system; any other (and any fault at a system with no serving
+//! role, a leaderless store) hits the server the first system's run chose.
+//! Every translation is listed with the rows ([`Measured::translated`]).
 
 use super::outcome::weak_report;
 use super::{RunReport, Scenario, op_timings};
-use faultline_sim::{FaultSchedule, OpStatus, TraceMode};
+use crate::AlgorithmInfo;
+use faultline_sim::fault::CRASHED;
+use faultline_sim::{Fault, FaultSchedule, OpStatus, TraceMode};
 use serde::Serialize;
 
 /// How one system fared.
@@ -47,6 +59,10 @@ pub struct Measured {
     pub unavailable_ms: Vec<f64>,
     /// The run's fingerprint.
     pub fingerprint: u64,
+    /// How the shared faults aimed at roles this system does not publish
+    /// were translated for it (`crash aimed at the leader -> aimed at the
+    /// head`), in schedule order; empty when none needed it.
+    pub translated: Vec<String>,
 }
 
 impl Measured {
@@ -92,8 +108,12 @@ pub fn compare(
         .map_err(|e| format!("{}: {}", first.file, e.message()))?;
     let section = |name: &str| first_table.get(name).cloned();
     let (clients, network) = (section("clients"), section("network"));
-    let family = first.algorithm.info().family.name;
+    let first_info = first.algorithm.info();
+    let family = first_info.family.name;
     let mut out = Vec::new();
+    // The first system's schedule as it applied, naming the server each
+    // aimed fault hit; known once the first scenario has run.
+    let mut applied: Option<FaultSchedule> = None;
     for s in scenarios {
         if s.servers != first.servers {
             return Err(format!(
@@ -110,8 +130,13 @@ pub fn compare(
                 first.file, s.file
             ));
         }
+        let info = s.algorithm.info();
+        let (theirs, translated) = match &applied {
+            Some(applied) => translate(&faults, applied, &first_info, &info),
+            None => (faults.clone(), Vec::new()),
+        };
         let shared = s
-            .with_run(&faults, first.duration, None)
+            .with_run(&theirs, first.duration, None)
             .and_then(|r| r.with_section("clients", clients.as_ref()))
             .and_then(|r| r.with_section("network", network.as_ref()))
             .map_err(|e| format!("{}: cannot run it on the shared schedule: {e}", s.file))?;
@@ -119,6 +144,9 @@ pub fn compare(
         config.snapshot_every = 0;
         let mut handle = shared.build_with(config).map_err(|e| e.to_string())?;
         handle.run();
+        if applied.is_none() {
+            applied = Some(handle.fault_schedule());
+        }
         let report: RunReport = shared.evaluate(handle.as_ref(), seed);
         let weak = match &report.weak {
             Some(w) => Some(w.clone()),
@@ -168,9 +196,88 @@ pub fn compare(
             messages_per_ok_op: report.stats.sent as f64 / ops_ok.max(1) as f64,
             unavailable_ms,
             fingerprint: report.fingerprint,
+            translated,
         });
     }
     Ok(out)
+}
+
+/// The shared schedule for a system described by `info`: faults aimed at
+/// roles it does not publish translated as the module documentation says,
+/// with a line for each translation. `applied` is the first system's run
+/// of `faults` (each aimed fault naming the server it hit).
+fn translate(
+    faults: &FaultSchedule,
+    applied: &FaultSchedule,
+    first: &AlgorithmInfo,
+    info: &AlgorithmInfo,
+) -> (FaultSchedule, Vec<String>) {
+    let publishes = |role: &str| {
+        role == CRASHED
+            || info
+                .observables
+                .iter()
+                .any(|o| o.kind == faultline_sim::ObservableKind::Role && o.name == role)
+    };
+    let mut used = vec![false; applied.len()];
+    let mut out = FaultSchedule::new();
+    let mut notes = Vec::new();
+    for f in faults {
+        let Fault::Aimed { role, action, .. } = &f.fault else {
+            out.push(f.clone());
+            continue;
+        };
+        if publishes(role) {
+            out.push(f.clone());
+            continue;
+        }
+        let was = format!("{} at {}", f.fault, f.at);
+        if let (Some(ours), Some(theirs)) = (first.serving_role, info.serving_role)
+            && ours == role
+        {
+            let mut g = f.clone();
+            g.fault = Fault::Aimed {
+                role: theirs.to_string(),
+                chosen: None,
+                action: action.clone(),
+            };
+            notes.push(format!(
+                "{was} -> aimed at the {theirs} (the role that serves writes)"
+            ));
+            out.push(g);
+            continue;
+        }
+        // The server the first system's fault hit, matched as the kernel
+        // names it: same time, role and action, in order.
+        let hit = applied.iter().enumerate().position(|(i, a)| {
+            !used[i]
+                && a.at == f.at
+                && matches!(&a.fault, Fault::Aimed { role: r, action: act, .. } if r == role && act == action)
+        });
+        let chosen = hit.and_then(|i| {
+            used[i] = true;
+            match &applied[i].fault {
+                Fault::Aimed { chosen, .. } => *chosen,
+                _ => None,
+            }
+        });
+        match chosen.and_then(|n| action.with_node(n)) {
+            Some(concrete) => {
+                notes.push(format!(
+                    "{was} -> {concrete} (the server it hit in {})",
+                    first.name
+                ));
+                let mut g = f.clone();
+                g.fault = concrete;
+                out.push(g);
+            }
+            None => notes.push(format!(
+                "{was} -> left out ({} had no {role} then, so it changed nothing there)",
+                first.name
+            )),
+        }
+    }
+    (out, notes)
 }
 
 /// The comparison as a table, aligned text or Markdown.
@@ -265,4 +372,101 @@ pub fn table(rows: &[Measured], markdown: bool) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(algorithm: &str, servers: u32) -> Scenario {
+        let text = format!(
+            r#"
+name = "compare {algorithm}"
+algorithm = "{algorithm}"
+servers = {servers}
+duration = "4s"
+seed = 3
+
+[clients]
+count = 2
+rate = "20/s"
+
+[[faults]]
+at = "1s"
+kind = "crash"
+node = "leader"
+
+[[faults]]
+at = "2s"
+kind = "isolate"
+node = "follower"
+
+[[faults]]
+at = "3s"
+kind = "restart"
+node = "crashed"
+"#
+        );
+        let text = if algorithm == "raft" {
+            text
+        } else {
+            // Only the first scenario's faults count; the others have none.
+            text.split("[[faults]]").next().unwrap().to_string()
+        };
+        Scenario::parse(&format!("{algorithm}.toml"), &text).unwrap()
+    }
+
+    fn crashed(row_faults: &FaultSchedule) -> Vec<String> {
+        row_faults.iter().map(|f| f.fault.to_string()).collect()
+    }
+
+    /// The leader's crash is aimed at the primary of primary-backup; the
+    /// follower's isolation, which has no counterpart, hits the server it
+    /// hit in Raft; a leaderless store gets both at Raft's servers; the
+    /// kernel's `crashed` role is kept.
+    #[test]
+    fn aimed_faults_are_translated_per_system() {
+        let raft = scenario("raft", 5);
+        let faults = raft.fault_schedule(3);
+        let rows = compare(
+            &[raft, scenario("primary-backup", 5), scenario("gossip", 5)],
+            3,
+            None,
+        )
+        .unwrap();
+        assert!(rows[0].translated.is_empty(), "{:?}", rows[0].translated);
+        let pb = &rows[1].translated;
+        assert_eq!(pb.len(), 2, "{pb:?}");
+        assert!(pb[0].contains("-> aimed at the primary"), "{pb:?}");
+        assert!(pb[1].contains("(the server it hit in raft)"), "{pb:?}");
+        let gossip = &rows[2].translated;
+        assert_eq!(gossip.len(), 2, "{gossip:?}");
+        for t in gossip {
+            assert!(t.contains("(the server it hit in raft)"), "{gossip:?}");
+        }
+        // The translation itself, checked against Raft's own run.
+        let first = scenario("raft", 5);
+        let mut handle = first.build(3, TraceMode::Fingerprint).unwrap();
+        handle.run();
+        let applied = handle.fault_schedule();
+        let (gossip_faults, _) = translate(
+            &faults,
+            &applied,
+            &first.algorithm.info(),
+            &scenario("gossip", 5).algorithm.info(),
+        );
+        assert_eq!(crashed(&gossip_faults).len(), 3);
+        for ((ours, theirs), written) in gossip_faults.iter().zip(&applied).zip(&faults) {
+            match &theirs.fault {
+                Fault::Aimed {
+                    role,
+                    chosen: Some(n),
+                    action,
+                } if role != CRASHED => {
+                    assert_eq!(Some(ours.fault.clone()), action.with_node(*n));
+                }
+                _ => assert_eq!(ours.fault, written.fault),
+            }
+        }
+    }
 }

@@ -184,6 +184,7 @@ pub struct MultiPaxos;
 
 impl Algorithm for MultiPaxos {
     const NAME: &'static str = "multi-paxos";
+    const SERVING_ROLE: Option<&'static str> = Some("leader");
     const SUMMARY: &'static str = "Multi-Paxos: a stable leader, phase 1 for all slots at once, no-ops for holes, snapshots, and a linearizable key-value service.";
     type Node = MultiNode;
     type Params = MultiPaxosParams;
