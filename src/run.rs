@@ -3,6 +3,7 @@
 use crate::cli::{ReplayArgs, RunArgs, SummaryFormat};
 use crate::export::write_jsonl;
 use faultline_algorithms::limits::KERNEL_CHECKS;
+use faultline_algorithms::scenario::outcome::weak_lines;
 use faultline_algorithms::scenario::replay::{format_fingerprint, verify};
 use faultline_algorithms::scenario::{RunReport, Scenario};
 use faultline_sim::time::format_duration;
@@ -285,29 +286,8 @@ fn print_summary(
         );
     }
     if let Some(w) = &r.weak {
-        let checks = &scenario.checks;
-        if checks.durability {
-            outln!("            durability: {}", w.durability.summary());
-        }
-        if !checks.sessions.is_empty() {
-            outln!(
-                "            sessions: {}",
-                w.sessions.summary(&checks.sessions)
-            );
-        }
-        if let Some(bound) = checks.stale_reads {
-            let limit = match bound.max_age {
-                Some(age) => format!(
-                    "at most {} version(s), {} behind",
-                    bound.max_versions,
-                    format_duration(age)
-                ),
-                None => format!("at most {} version(s) behind", bound.max_versions),
-            };
-            outln!(
-                "            stale reads ({limit}): {}",
-                w.staleness.summary()
-            );
+        for line in weak_lines(w, &scenario.checks, outcome.handle.as_ref()) {
+            outln!("            {}", line.text);
         }
     }
     if let Some(bound) = scenario.checks.liveness {

@@ -240,6 +240,53 @@ pub fn weak_report(handle: &dyn SimHandle) -> Option<WeakReport> {
     kv_history(handle).map(|h| check_weak(&h))
 }
 
+/// One weak check's result as `faultline run` and the lab print it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WeakLine {
+    /// `durability`, `sessions` or `stale_reads`.
+    pub check: &'static str,
+    /// Whether the check holds.
+    pub ok: bool,
+    /// `durability: 0 of 812 judged acknowledged writes lost (...)`.
+    pub text: String,
+}
+
+/// A line for each weak check the scenario's `[checks]` names, in the order
+/// durability, sessions, stale reads.
+pub fn weak_lines(w: &WeakReport, checks: &super::Checks, handle: &dyn SimHandle) -> Vec<WeakLine> {
+    let mut out = Vec::new();
+    if checks.durability {
+        out.push(WeakLine {
+            check: "durability",
+            ok: weak_failure(w, true, &[], None, handle).is_none(),
+            text: format!("durability: {}", w.durability.summary()),
+        });
+    }
+    if !checks.sessions.is_empty() {
+        out.push(WeakLine {
+            check: "sessions",
+            ok: weak_failure(w, false, &checks.sessions, None, handle).is_none(),
+            text: format!("sessions: {}", w.sessions.summary(&checks.sessions)),
+        });
+    }
+    if let Some(bound) = checks.stale_reads {
+        let limit = match bound.max_age {
+            Some(age) => format!(
+                "at most {} version(s), {} behind",
+                bound.max_versions,
+                format_duration(age)
+            ),
+            None => format!("at most {} version(s) behind", bound.max_versions),
+        };
+        out.push(WeakLine {
+            check: "stale_reads",
+            ok: weak_failure(w, false, &[], Some(bound), handle).is_none(),
+            text: format!("stale reads ({limit}): {}", w.staleness.summary()),
+        });
+    }
+    out
+}
+
 /// The first failure among the selected weak checks, in the order
 /// durability, sessions, stale reads.
 pub fn weak_failure(

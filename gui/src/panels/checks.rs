@@ -2,7 +2,8 @@
 //! status, a jump to the violating event, and the linearizability of the
 //! client history at the cursor with the operations that could not be
 //! placed, and, once the run has ended, the scenario's own verdict (liveness
-//! after the last fault, the outcome against the expected one). It turns red
+//! after the last fault, the weak checks the scenario names, the outcome
+//! against the expected one). It turns red
 //! when anything fails.
 
 use crate::command::{Command, Selection};
@@ -10,6 +11,7 @@ use crate::session::Session;
 use crate::{text, theme};
 use eframe::egui::{self, RichText};
 use faultline_algorithms::scenario::RunReport;
+use faultline_algorithms::scenario::outcome::weak_lines;
 use faultline_checker::{Budget, CheckResult, Verdict};
 use faultline_sim::RunStatus;
 use faultline_sim::time::format_duration;
@@ -248,6 +250,19 @@ fn verdict_ui(ui: &mut egui::Ui, session: &Session, report: &RunReport) {
             l.judged
         );
         ui.colored_label(if ok { theme::GREEN } else { theme::RED }, line);
+    }
+    if let Some(w) = &report.weak {
+        for line in weak_lines(w, &session.scenario.checks, session.handle.as_ref()) {
+            let (mark, color) = if line.ok {
+                ("✔", theme::GREEN)
+            } else {
+                ("✖", theme::RED)
+            };
+            ui.add(
+                egui::Label::new(RichText::new(format!("{mark} {}", line.text)).color(color))
+                    .wrap(),
+            );
+        }
     }
     let expected = session.scenario.expect.name();
     let outcome = report.outcome();
