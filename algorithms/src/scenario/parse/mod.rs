@@ -366,15 +366,14 @@ fn checks(
             let last_fixed = faults.iter().map(|f| f.at).max().unwrap_or(SimTime::ZERO);
             let last = nemesis.map_or(last_fixed, |n| last_fixed.max(n.stop));
             // An operation is judged when it was invoked after the last
-            // fault and its bound ends before the run does: a bound that
-            // reaches the end leaves nothing to judge, a check that
-            // cannot fail.
-            if last + bound >= end {
+            // fault and its bound ends by the end of the run; a bound past
+            // the end could judge nothing.
+            if last + bound > end {
                 return Err(cx.err(
                     l.span(),
                     format!(
                         "the liveness bound {} leaves no operation to judge: the last fault can be at {last} and the run ends at {end}; \
-                         expected a bound below {} (or a longer run)",
+                         expected a bound of at most {} (or a longer run)",
                         format_duration(bound),
                         format_duration(end.saturating_since(last))
                     ),
