@@ -217,7 +217,8 @@ impl AsyncClient {
             return;
         }
         let is_read = matches!(p.input, KvInput::Get { .. });
-        if p.pin.is_none() && (!is_read || self.to_primary) {
+        let at_primary = !is_read || self.to_primary || self.reads == ReadFrom::Primary;
+        if p.pin.is_none() && at_primary {
             // No answer, or a pause after a redirect that said nothing
             // new: try the next server as the primary.
             self.next_primary_guess();
