@@ -186,7 +186,10 @@ impl AsyncClient {
             Reply::NotPrimary { primary } | Reply::Behind { primary } => {
                 let is_read = matches!(p.input, KvInput::Get { .. });
                 match primary {
-                    Some(l) if !pinned && (l != self.primary_guess || (is_read && !self.to_primary)) => {
+                    Some(l)
+                        if !pinned
+                            && (l != self.primary_guess || (is_read && !self.to_primary)) =>
+                    {
                         self.primary_guess = l;
                         self.to_primary = is_read;
                         self.attempt(ctx);

@@ -171,7 +171,10 @@ impl Monitor {
         let (epoch, answers) = (self.epoch, f.answers.clone());
         ctx.note_with(|| {
             let a: Vec<String> = answers.iter().map(|(n, p)| format!("{n} at {p}")).collect();
-            format!("monitor promotes {chosen} for epoch {epoch} ({})", a.join(", "))
+            format!(
+                "monitor promotes {chosen} for epoch {epoch} ({})",
+                a.join(", ")
+            )
         });
         for s in 1..self.servers {
             ctx.send(

@@ -298,8 +298,16 @@ impl Server {
 
     fn become_primary(&mut self) {
         let next = self.applied() + 1;
-        self.matched = self.data_servers().filter(|&r| r != self.id).map(|r| (r, 0)).collect();
-        self.next = self.data_servers().filter(|&r| r != self.id).map(|r| (r, next)).collect();
+        self.matched = self
+            .data_servers()
+            .filter(|&r| r != self.id)
+            .map(|r| (r, 0))
+            .collect();
+        self.next = self
+            .data_servers()
+            .filter(|&r| r != self.id)
+            .map(|r| (r, next))
+            .collect();
         self.waiters.clear();
     }
 
@@ -396,10 +404,10 @@ impl Server {
                     );
                 }
             }
-            AsyncMsg::Request { seq, input, token } => self.on_request(ctx, from, seq, input, token),
-            AsyncMsg::Status { .. }
-            | AsyncMsg::Fenced { .. }
-            | AsyncMsg::Response { .. } => {}
+            AsyncMsg::Request { seq, input, token } => {
+                self.on_request(ctx, from, seq, input, token)
+            }
+            AsyncMsg::Status { .. } | AsyncMsg::Fenced { .. } | AsyncMsg::Response { .. } => {}
         }
     }
 
@@ -456,7 +464,8 @@ impl Server {
             // Entries of older epochs past the primary's end are not in its
             // log and never will be.
             if prev.index + n == end
-                && let Some(cut) = (end + 1..=self.applied()).find(|&i| self.pos_at(i).epoch != epoch)
+                && let Some(cut) =
+                    (end + 1..=self.applied()).find(|&i| self.pos_at(i).epoch != epoch)
             {
                 self.truncate(ctx, cut - 1);
             }
