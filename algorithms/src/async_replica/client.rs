@@ -131,10 +131,21 @@ impl AsyncClient {
             None => self.target(ctx, &input),
         };
         let token = self.sessions.then_some(self.token);
+        // A pinned read is served where it is pinned, like a replica read.
+        let replica_read = matches!(input, KvInput::Get { .. })
+            && (pin.is_some() || (self.reads == ReadFrom::Replica && !self.to_primary));
         let p = self.pending.as_mut().expect("checked");
         p.attempt += 1;
         let (seq, attempt) = (p.seq, p.attempt);
-        ctx.send(to, AsyncMsg::Request { seq, input, token });
+        ctx.send(
+            to,
+            AsyncMsg::Request {
+                seq,
+                input,
+                token,
+                replica_read,
+            },
+        );
         ctx.set_timer(
             self.timeouts.timeout,
             AsyncTimer::ClientRetry { seq, attempt },

@@ -145,6 +145,9 @@ pub enum AsyncMsg {
         input: KvInput,
         /// The session token (with `sessions = true`).
         token: Option<Pos>,
+        /// A read meant for a replica: any data server may answer it. A
+        /// read meant for the primary is redirected by the others.
+        replica_read: bool,
     },
     /// Server to client.
     Response {

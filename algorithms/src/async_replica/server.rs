@@ -404,9 +404,12 @@ impl Server {
                     );
                 }
             }
-            AsyncMsg::Request { seq, input, token } => {
-                self.on_request(ctx, from, seq, input, token)
-            }
+            AsyncMsg::Request {
+                seq,
+                input,
+                token,
+                replica_read,
+            } => self.on_request(ctx, from, seq, input, token, replica_read),
             AsyncMsg::Status { .. } | AsyncMsg::Fenced { .. } | AsyncMsg::Response { .. } => {}
         }
     }
@@ -540,9 +543,12 @@ impl Server {
         seq: u64,
         input: KvInput,
         token: Option<Pos>,
+        replica_read: bool,
     ) {
         let reply = |reply| AsyncMsg::Response { seq, reply };
-        if let KvInput::Get { key } = &input {
+        if let KvInput::Get { key } = &input
+            && (replica_read || self.is_primary())
+        {
             let token = token.unwrap_or_default();
             let ignore = self.params.has(AsyncBug::IgnoreSessionToken) && !self.is_primary();
             if !ignore && !self.holds(token) {
