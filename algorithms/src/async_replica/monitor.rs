@@ -11,9 +11,10 @@
 //!    entry, then longest log, then lowest id) and tells everyone.
 //!
 //! Fully asynchronous replication (`sync_replicas = 0`) promises nothing:
-//! the monitor promotes the best of whoever answered first. The same
-//! design as MySQL's and PostgreSQL's failover tools' "promote the most
-//! advanced replica", with the fencing made explicit.
+//! the monitor promotes the best of whoever answered first. "Promote the
+//! replica furthest ahead" is the usual failover rule for MySQL and
+//! PostgreSQL replicas; fencing first (a new epoch the old primary's
+//! entries cannot enter) is what makes the furthest one found final.
 
 use super::msg::{AsyncMsg, AsyncTimer, Pos};
 use super::params::{AsyncBug, AsyncParams};

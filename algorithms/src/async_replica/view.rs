@@ -1,7 +1,7 @@
 //! What the lab and traces show of a node: a data server's role, epoch,
 //! log and, on the primary, each replica's acknowledged position and lag;
 //! the monitor's epoch, primary, failover in progress and the last report
-//! of each server. ASCII only (the lab's font has no arrows).
+//! of each server. No arrows (the lab's font has none).
 
 use super::monitor::Monitor;
 use super::server::Server;
