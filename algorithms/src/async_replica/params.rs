@@ -154,7 +154,7 @@ impl Settings for AsyncParams {
         ),
         ParamDoc::new(
             "sessions",
-            "Clients carry a session token (the log position they last wrote or read); a server that has not applied it redirects the read to the primary: read-your-writes and monotonic reads.",
+            "Clients carry a session token (the log position they last wrote or read); a server that has not applied it redirects the read to the primary: read-your-writes, and monotonic reads between failovers.",
         ),
         ParamDoc::new(
             "sync_replicas",
