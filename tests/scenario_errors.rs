@@ -728,6 +728,42 @@ reads = "head"
         "4:9: error: unknown variant `head`, expected `tail` or `craq`",
     ),
     (
+        "async_replica_more_sync_replicas_than_replicas",
+        r#"name = "x"
+algorithm = "async-replica"
+servers = 4
+[params]
+sync_replicas = 3
+"#,
+        "5:1: error: sync_replicas is 3, but with 4 servers there are only 2 replicas (n0 is the monitor, one server the primary)",
+    ),
+    (
+        "async_replica_without_a_replica",
+        r#"name = "x"
+algorithm = "async-replica"
+servers = 2
+"#,
+        "3:11: error: async-replica needs at least 3 servers: the monitor (n0), the primary (n1) and a replica",
+    ),
+    (
+        "async_replica_token_bug_without_sessions",
+        r#"name = "x"
+algorithm = "async-replica"
+[params]
+bug = "ignore_session_token"
+"#,
+        "4:1: error: the ignore_session_token bug needs sessions = true (without sessions there is no token to ignore)",
+    ),
+    (
+        "async_replica_unknown_read_target",
+        r#"name = "x"
+algorithm = "async-replica"
+[params]
+reads = "monitor"
+"#,
+        "4:9: error: unknown variant `monitor`, expected `replica` or `primary`",
+    ),
+    (
         "paxos_nanosecond_phase_timeout",
         r#"name = "x"
 algorithm = "paxos"

@@ -73,8 +73,10 @@ pub struct BugInfo {
     pub name: &'static str,
     /// The realistic mistake it plants.
     pub doc: &'static str,
-    /// The check expected to catch it: an invariant, `linearizability` or
-    /// `liveness`. Its bug scenario expects this outcome.
+    /// The check expected to catch it: an invariant, `linearizability`,
+    /// `liveness`, or for the kv family one of the weak checks
+    /// (`durability`, `sessions`, `stale_reads`). Its bug scenario expects
+    /// this outcome.
     pub caught_by: &'static str,
 }
 
@@ -576,8 +578,16 @@ impl<A: Algorithm> AnyAlgorithm for A {
                 ));
             }
             let checks = info.invariants.iter().map(|i| i.name.as_str());
+            // The weak checks read a key-value history: only the kv family's
+            // bugs may name them.
+            let weak: &[&str] = if info.family.name == "kv" {
+                &["durability", "sessions", "stale_reads"]
+            } else {
+                &[]
+            };
             if !checks
                 .chain(["linearizability", "liveness"])
+                .chain(weak.iter().copied())
                 .any(|c| c == bug.caught_by)
             {
                 problems.push(format!(

@@ -13,6 +13,7 @@
 //! zoo, the property harness and the lab all read that declaration.
 
 pub mod algorithm;
+pub mod async_replica;
 pub mod chain;
 pub mod family;
 pub mod gossip;
