@@ -194,6 +194,7 @@ pub struct AsyncReplica;
 
 impl Algorithm for AsyncReplica {
     const NAME: &'static str = "async-replica";
+    const SERVING_ROLE: Option<&'static str> = Some("primary");
     const SUMMARY: &'static str = "Asynchronous (or semi-synchronous) primary/read-replica replication: the primary answers before shipping its log, replicas serve stale reads, a monitor fails over to the furthest replica; optional session tokens for read-your-writes.";
     type Node = AsyncNode;
     type Params = AsyncParams;
