@@ -831,3 +831,41 @@ fn check_judges_a_share_of_seeds() {
         );
     }
 }
+
+/// The replication lesson's table is what `faultline compare` prints for
+/// `scenarios/compare/kill-one-server/` today: every row of a fresh run is
+/// in the lesson, and the lesson has no other row. A change to an
+/// algorithm that moves the numbers makes the lesson regenerate its table.
+#[test]
+fn the_replication_lessons_table_is_the_compare_output() {
+    let dir = scratch("kill-one-server");
+    let md = dir.join("table.md");
+    let mut files: Vec<String> = std::fs::read_dir(root().join("scenarios/compare/kill-one-server"))
+        .unwrap()
+        .map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            format!("scenarios/compare/kill-one-server/{name}")
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 6, "{files:?}");
+    let mut args = vec!["compare"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--markdown", md.to_str().unwrap()]);
+    let out = faultline(&args);
+    assert_exit(&out, 0);
+    let rows = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("| scenarios/compare/kill-one-server/"))
+            .map(str::to_string)
+            .collect()
+    };
+    let fresh = rows(&std::fs::read_to_string(&md).unwrap());
+    assert_eq!(fresh.len(), files.len());
+    let lesson = std::fs::read_to_string(root().join("docs/lessons/replication.md")).unwrap();
+    assert_eq!(
+        rows(&lesson),
+        fresh,
+        "regenerate the table in docs/lessons/replication.md with the command above it"
+    );
+}
