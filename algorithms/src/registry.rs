@@ -17,6 +17,7 @@ pub fn algorithms() -> Vec<&'static dyn AnyAlgorithm> {
         &crate::pingstorm::PingStormAlgorithm,
         &crate::primary_backup::PrimaryBackup,
         &crate::chain::Chain,
+        &crate::quorum::Quorum,
     ]
 }
 
