@@ -53,8 +53,7 @@ pub fn boxed(params: Arc<QuorumParams>, ring: Arc<Ring>) -> Vec<Box<dyn Invarian
 
 fn disk_holds(d: &QuorumDurable, key: &str, stamp: &version::Stamp) -> bool {
     d.store.get(key).is_some_and(|v| version::holds(v, stamp))
-        || d
-            .hints
+        || d.hints
             .iter()
             .any(|((_, k), v)| k == key && version::holds(v, stamp))
 }
@@ -150,7 +149,10 @@ impl Invariant<QuorumNode> for Convergence {
         for key in keys.into_iter().filter(|k| !busy.contains(k)) {
             let held: Vec<(NodeId, &Versions)> = owners(&self.ring, key, self.params.n)
                 .into_iter()
-                .filter_map(|o| live.get(&o).map(|s| (o, s.store().get(key).unwrap_or(&empty))))
+                .filter_map(|o| {
+                    live.get(&o)
+                        .map(|s| (o, s.store().get(key).unwrap_or(&empty)))
+                })
                 .collect();
             if let Some(((a, va), (b, vb))) = held
                 .iter()

@@ -141,8 +141,7 @@ impl QuorumParams {
 
     /// Whether servers run anti-entropy.
     pub fn runs_anti_entropy(&self) -> bool {
-        !self.anti_entropy_interval.is_zero()
-            && !self.has(QuorumBug::SkipReadRepairAndAntiEntropy)
+        !self.anti_entropy_interval.is_zero() && !self.has(QuorumBug::SkipReadRepairAndAntiEntropy)
     }
 
     /// The clients' patience.

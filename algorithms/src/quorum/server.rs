@@ -28,9 +28,7 @@
 //! to send less: the result is the same, the message sizes are not.
 
 use super::msg::{Entries, QuorumMsg, QuorumTimer, Reply};
-use super::observe::{
-    ANTI_ENTROPY_REPAIR, HINT_DELIVERED, HINT_STORED, READ_REPAIR, SIBLINGS,
-};
+use super::observe::{ANTI_ENTROPY_REPAIR, HINT_DELIVERED, HINT_STORED, READ_REPAIR, SIBLINGS};
 use super::params::{Conflicts, QuorumBug, QuorumParams};
 use super::version::{self, Stamp, Value, Version, Versions};
 use super::{QuorumDurable, QuorumNode};
@@ -482,7 +480,9 @@ impl Server {
     /// The servers an operation on `key` goes to: its owners, and with
     /// `sloppy` a stand-in for each suspected owner.
     fn pick_targets(&self, key: &str) -> Vec<(NodeId, Option<NodeId>)> {
-        let ring_order = self.ring.preference_list(key_hash(key), self.servers as usize);
+        let ring_order = self
+            .ring
+            .preference_list(key_hash(key), self.servers as usize);
         let n = self.params.n as usize;
         let (owners, rest) = ring_order.split_at(n.min(ring_order.len()));
         let mut spare = rest.iter().filter(|s| !self.suspected.contains(s));
@@ -517,13 +517,18 @@ impl Server {
                 hint,
             },
         };
-        let msgs: Vec<(NodeId, QuorumMsg)> =
-            targets.iter().map(|&(t, hint)| (t, msg_of(o, hint))).collect();
+        let msgs: Vec<(NodeId, QuorumMsg)> = targets
+            .iter()
+            .map(|&(t, hint)| (t, msg_of(o, hint)))
+            .collect();
         self.ops.get_mut(&op).expect("checked").targets = targets;
         for (to, msg) in msgs {
             self.deliver_local_or_send(ctx, to, msg);
         }
-        ctx.set_timer(self.params.replica_timeout, QuorumTimer::ReplicaCheck { op });
+        ctx.set_timer(
+            self.params.replica_timeout,
+            QuorumTimer::ReplicaCheck { op },
+        );
     }
 
     /// Sends `msg` to `to`; a message to itself is handled at once.
@@ -555,7 +560,9 @@ impl Server {
         }
         if self.params.sloppy {
             let key = o.input.key().to_string();
-            let ring_order = self.ring.preference_list(key_hash(&key), self.servers as usize);
+            let ring_order = self
+                .ring
+                .preference_list(key_hash(&key), self.servers as usize);
             let used: BTreeSet<NodeId> = o.targets.iter().map(|(t, _)| *t).collect();
             let mut spare = ring_order[self.params.n as usize..]
                 .iter()
@@ -592,12 +599,17 @@ impl Server {
                 self.deliver_local_or_send(ctx, to, msg);
             }
         }
-        ctx.set_timer(self.params.replica_timeout, QuorumTimer::ReplicaCheck { op });
+        ctx.set_timer(
+            self.params.replica_timeout,
+            QuorumTimer::ReplicaCheck { op },
+        );
     }
 
     fn on_read_reply(&mut self, ctx: &mut SCtx<'_>, op: u64, from: NodeId, versions: Versions) {
         let r = self.params.r as usize;
-        let Some(o) = self.ops.get_mut(&op) else { return };
+        let Some(o) = self.ops.get_mut(&op) else {
+            return;
+        };
         if o.phase != Phase::Reading || !o.targets.iter().any(|(t, _)| *t == from) {
             return;
         }
@@ -658,7 +670,9 @@ impl Server {
 
     fn on_write_ack(&mut self, ctx: &mut SCtx<'_>, op: u64, from: NodeId) {
         let w = self.params.w as usize;
-        let Some(o) = self.ops.get_mut(&op) else { return };
+        let Some(o) = self.ops.get_mut(&op) else {
+            return;
+        };
         if o.phase != Phase::Writing || !o.targets.iter().any(|(t, _)| *t == from) {
             return;
         }
