@@ -118,6 +118,9 @@ pub enum QuorumTimer {
     ReplicaCheck {
         /// The operation.
         op: u64,
+        /// The phase it was set in (a read phase's check is stale in the
+        /// write phase).
+        round: u64,
     },
     /// The coordinator gives up on an operation.
     CoordinatorTimeout {

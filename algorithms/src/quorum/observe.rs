@@ -74,7 +74,7 @@ pub fn observe(node: &QuorumNode, index: usize) -> Option<u64> {
         1 => s.store().len() as u64,
         2 => s.hints().len() as u64,
         3 => s.store().values().map(Vec::len).max().unwrap_or(0) as u64,
-        4 => s.suspected().len() as u64,
+        4 => s.suspected().count() as u64,
         _ => return None,
     })
 }

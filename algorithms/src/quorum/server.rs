@@ -35,7 +35,7 @@ use super::{QuorumDurable, QuorumNode};
 use crate::family::kv::{KvInput, KvOutput};
 use crate::hashing::hash::key_hash;
 use crate::hashing::ring::Ring;
-use faultline_sim::{Ctx, NodeId};
+use faultline_sim::{Ctx, LocalTime, NodeId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
@@ -73,6 +73,8 @@ pub struct CoordOp {
     pub acks: BTreeSet<NodeId>,
     /// The version being written.
     pub version: Option<Version>,
+    /// Phases sent so far (the replica checks of earlier ones are stale).
+    pub round: u64,
 }
 
 /// A server's state.
@@ -89,8 +91,9 @@ pub struct Server {
     /// Operations it coordinates.
     ops: BTreeMap<u64, CoordOp>,
     next_op: u64,
-    /// Servers that did not answer in time, until they are heard from.
-    suspected: BTreeSet<NodeId>,
+    /// Servers that did not answer in time, until they are heard from or
+    /// the suspicion expires (its monotonic clock).
+    suspected: BTreeMap<NodeId, LocalTime>,
     /// The last writes it acknowledged, newest last: the
     /// `acked_writes_replicated` invariant checks they stay on `w` disks.
     acked: VecDeque<(String, Stamp)>,
@@ -122,7 +125,7 @@ impl Server {
             hints: durable.hints.clone(),
             ops: BTreeMap::new(),
             next_op: 0,
-            suspected: BTreeSet::new(),
+            suspected: BTreeMap::new(),
             acked: VecDeque::new(),
             read_repairs: 0,
             hints_delivered: 0,
@@ -152,8 +155,15 @@ impl Server {
     }
 
     /// The servers it suspects.
-    pub fn suspected(&self) -> &BTreeSet<NodeId> {
-        &self.suspected
+    pub fn suspected(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.suspected.keys().copied()
+    }
+
+    /// Forgets suspicions older than ten replica timeouts: a server that
+    /// is no longer asked would otherwise never be heard from again.
+    fn expire_suspicions(&mut self, ctx: &SCtx<'_>) {
+        let now = ctx.monotonic_now();
+        self.suspected.retain(|_, until| *until > now);
     }
 
     /// Operations it is coordinating.
@@ -362,7 +372,7 @@ impl Server {
                 self.hand_off(ctx);
                 ctx.set_timer(self.params.handoff_interval, QuorumTimer::Handoff);
             }
-            QuorumTimer::ReplicaCheck { op } => self.replica_check(ctx, op),
+            QuorumTimer::ReplicaCheck { op, round } => self.replica_check(ctx, op, round),
             QuorumTimer::CoordinatorTimeout { op } => {
                 if let Some(o) = self.ops.remove(&op) {
                     ctx.note_with(|| format!("op {op} ({:?}) unavailable", o.input));
@@ -428,6 +438,7 @@ impl Server {
             );
             return;
         }
+        self.expire_suspicions(ctx);
         self.next_op += 1;
         let op = self.next_op;
         let blind = matches!(input, KvInput::Put { .. }) && self.params.conflicts == Conflicts::Lww;
@@ -440,6 +451,7 @@ impl Server {
             reads: BTreeMap::new(),
             acks: BTreeSet::new(),
             version: None,
+            round: 0,
         };
         if blind {
             let KvInput::Put { value, .. } = &o.input else {
@@ -485,11 +497,11 @@ impl Server {
             .preference_list(key_hash(key), self.servers as usize);
         let n = self.params.n as usize;
         let (owners, rest) = ring_order.split_at(n.min(ring_order.len()));
-        let mut spare = rest.iter().filter(|s| !self.suspected.contains(s));
+        let mut spare = rest.iter().filter(|s| !self.suspected.contains_key(s));
         owners
             .iter()
             .map(|&owner| {
-                if self.params.sloppy && self.suspected.contains(&owner) {
+                if self.params.sloppy && self.suspected.contains_key(&owner) {
                     match spare.next() {
                         Some(&stand_in) => (stand_in, Some(owner)),
                         None => (owner, None),
@@ -521,14 +533,17 @@ impl Server {
             .iter()
             .map(|&(t, hint)| (t, msg_of(o, hint)))
             .collect();
-        self.ops.get_mut(&op).expect("checked").targets = targets;
+        let o = self.ops.get_mut(&op).expect("checked");
+        o.targets = targets;
+        o.round += 1;
+        let round = o.round;
+        ctx.set_timer(
+            self.params.replica_timeout,
+            QuorumTimer::ReplicaCheck { op, round },
+        );
         for (to, msg) in msgs {
             self.deliver_local_or_send(ctx, to, msg);
         }
-        ctx.set_timer(
-            self.params.replica_timeout,
-            QuorumTimer::ReplicaCheck { op },
-        );
     }
 
     /// Sends `msg` to `to`; a message to itself is handled at once.
@@ -540,8 +555,12 @@ impl Server {
         }
     }
 
-    fn replica_check(&mut self, ctx: &mut SCtx<'_>, op: u64) {
+    fn replica_check(&mut self, ctx: &mut SCtx<'_>, op: u64, round: u64) {
+        self.expire_suspicions(ctx);
         let Some(o) = self.ops.get(&op) else { return };
+        if o.round != round {
+            return;
+        }
         let answered: BTreeSet<NodeId> = match o.phase {
             Phase::Reading => o.reads.keys().copied().collect(),
             Phase::Writing => o.acks.clone(),
@@ -555,8 +574,13 @@ impl Server {
         if silent.is_empty() {
             return;
         }
+        let until = LocalTime(
+            ctx.monotonic_now()
+                .as_nanos()
+                .saturating_add(10 * self.params.replica_timeout.as_nanos() as i64),
+        );
         for (t, _) in &silent {
-            self.suspected.insert(*t);
+            self.suspected.insert(*t, until);
         }
         if self.params.sloppy {
             let key = o.input.key().to_string();
@@ -566,7 +590,7 @@ impl Server {
             let used: BTreeSet<NodeId> = o.targets.iter().map(|(t, _)| *t).collect();
             let mut spare = ring_order[self.params.n as usize..]
                 .iter()
-                .filter(|s| !self.suspected.contains(s) && !used.contains(s))
+                .filter(|s| !self.suspected.contains_key(s) && !used.contains(s))
                 .copied();
             let mut added = Vec::new();
             for (t, hint) in silent {
@@ -601,7 +625,7 @@ impl Server {
         }
         ctx.set_timer(
             self.params.replica_timeout,
-            QuorumTimer::ReplicaCheck { op },
+            QuorumTimer::ReplicaCheck { op, round },
         );
     }
 

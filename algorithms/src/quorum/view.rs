@@ -34,7 +34,7 @@ pub fn server_view(s: &Server) -> NodeView {
     .field("keys", s.store().len())
     .field("keys_with_siblings", siblings)
     .field("hints", s.hints().len())
-    .field("suspected", list(s.suspected().iter().copied()))
+    .field("suspected", list(s.suspected()))
     .field("coordinating", s.ops().len())
     .field("read_repairs", s.read_repairs)
     .field("hints_delivered", s.hints_delivered)
