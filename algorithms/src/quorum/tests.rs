@@ -157,3 +157,22 @@ fn sloppy_quorums_store_hints_and_strict_ones_do_not() {
     assert_eq!(failure.check, "did_not_exercise", "{}", failure.reason);
     assert!(failure.reason.contains("hint_stored"), "{}", failure.reason);
 }
+
+/// A server's view shows its keys with their versions and siblings, in
+/// ASCII; under version vectors concurrent puts show as numbered siblings.
+#[test]
+fn the_view_shows_versions_siblings_and_hints_in_ascii() {
+    let params = QuorumParams {
+        conflicts: Conflicts::Vv,
+        ..QuorumParams::default()
+    };
+    let w = run(1, params);
+    let views: Vec<faultline_sim::NodeView> = (0..5)
+        .filter_map(|i| w.process(NodeId(i)))
+        .map(faultline_sim::Process::view)
+        .collect();
+    let text = format!("{views:?}");
+    assert!(text.is_ascii(), "{text}");
+    assert!(text.contains("store") && text.contains("hints held"));
+    assert!(text.contains('{'), "no version vector shown: {text}");
+}

@@ -87,13 +87,12 @@ pub enum Stamp {
 }
 
 impl Stamp {
-    /// Short text for views: `t=1.250000000s@n1#3` or `n1:3 {n0:2,n1:2}`.
+    /// Short ASCII text for views: `t=1.250000s@n1#3` or `n1:3 {n0:2,n1:2}`.
     pub fn describe(&self) -> String {
         match self {
-            Stamp::Lww { ts, node, seq } => format!(
-                "t={}@{node}#{seq}",
-                faultline_sim::time::format_nanos(i128::from(*ts))
-            ),
+            Stamp::Lww { ts, node, seq } => {
+                format!("t={:.6}s@{node}#{seq}", *ts as f64 / 1e9)
+            }
             Stamp::Dot {
                 node,
                 counter,
