@@ -43,7 +43,7 @@ type SCtx<'a> = Ctx<'a, QuorumNode>;
 
 /// Acknowledged writes each coordinator remembers for the
 /// `acked_writes_replicated` invariant.
-pub const ACKED_LOG: usize = 64;
+pub const ACKED_LOG: usize = 32;
 
 /// Where an operation's phase stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
