@@ -110,6 +110,10 @@ pub struct QuorumDurable {
     pub hints: BTreeMap<(NodeId, String), Versions>,
     /// The server's write counter (dots and timestamp ties).
     pub counter: u64,
+    /// Under version vectors, the last version this server wrote of each
+    /// key as a coordinator: its next write of the key is written over it,
+    /// so the dots of one coordinator on one key form a chain.
+    pub own: BTreeMap<String, version::Version>,
     /// A client's last sequence number.
     pub client_seq: u64,
 }

@@ -670,6 +670,22 @@ impl Server {
                 ctx.report(READ_REPAIR);
             }
         }
+        let key = o.input.key().to_string();
+        if self.params.conflicts == Conflicts::Vv
+            && !matches!(o.input, KvInput::Get { .. })
+            && let Some(own) = ctx.durable().own.get(&key)
+        {
+            // Write over this coordinator's own last write of the key too,
+            // seen or not by the read quorum (a sloppy one may miss it):
+            // a context that counts up to this coordinator's new dot must
+            // really include every earlier dot of it, or it would claim
+            // to replace a write it never merged.
+            version::merge(
+                &mut merged,
+                std::slice::from_ref(own),
+                self.params.conflicts,
+            );
+        }
         let current = version::resolve(&merged);
         let value = match &o.input {
             KvInput::Get { .. } => {
@@ -686,7 +702,11 @@ impl Server {
             KvInput::Append { value, .. } => current.unwrap_or_default().appended(value),
             KvInput::Cas { .. } => return,
         };
-        o.version = Some(self.new_version(ctx, value, &merged));
+        let version = self.new_version(ctx, value, &merged);
+        if self.params.conflicts == Conflicts::Vv {
+            ctx.durable_mut().own.insert(key, version.clone());
+        }
+        o.version = Some(version);
         o.phase = Phase::Writing;
         self.ops.insert(op, o);
         self.send_phase(ctx, op);

@@ -1,8 +1,17 @@
 //! Versions of a key and how replicas reconcile them: last writer wins by
-//! timestamp, or dotted version vectors with siblings (DeCandia et al.
-//! 2007, §4.4; the dots follow Preguiça et al., "Dotted Version Vectors",
-//! 2010, so that two concurrent writes through one coordinator are still
-//! seen as concurrent).
+//! timestamp, or version vectors with siblings (DeCandia et al. 2007,
+//! §4.4). Each version carries its own event, a dot (coordinator,
+//! counter), apart from the vector of what it was written over, as in
+//! Preguiça et al., "Dotted Version Vectors" (2010): a replica drops a
+//! version only when another one's vector has seen its dot.
+//!
+//! A vector entry `n1: 9` claims every write `n1` made of the key up to
+//! its ninth. That holds only if each write of a coordinator is written
+//! over its previous one of the same key, which a read quorum may miss
+//! (a sloppy one above all): so the coordinator also merges its own last
+//! version of the key into what it read ([`super::QuorumDurable::own`]).
+//! Without that, a later vector would "replace" a write nobody merged,
+//! and the write would vanish from every replica.
 //!
 //! A stored value is a sequence of parts: an optional base (the value of a
 //! `put`) and the values appended after it. Keeping the parts apart lets a
