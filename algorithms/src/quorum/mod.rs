@@ -66,7 +66,10 @@
 //!   read of the owners on the other side of a partition misses it until
 //!   the hints are handed off (`scenarios/quorum/sloppy-partition.toml`).
 //!   `r + w > n` then promises nothing about reads during the fault; it
-//!   buys availability for writes.
+//!   buys availability for writes. Under `vv` nothing acknowledged is
+//!   lost even so: appends made on both sides become siblings
+//!   (`scenarios/quorum/sloppy-appends-vv.toml`); under `lww` appends
+//!   that read the same value overwrite each other.
 //! - **`r + w <= n`**: a read and a write may meet no common replica; only
 //!   eventual consistency remains (`scenarios/quorum/weak-quorum.toml`,
 //!   expected `stale_reads`).

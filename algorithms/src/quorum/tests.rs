@@ -110,6 +110,7 @@ fn the_shipped_scenarios_end_as_expected() {
         "basic.toml",
         "replica-crash.toml",
         "sloppy-partition.toml",
+        "sloppy-appends-vv.toml",
         "lww-clock-skew.toml",
         "vv-clock-skew.toml",
         "weak-quorum.toml",
@@ -175,4 +176,22 @@ fn the_view_shows_versions_siblings_and_hints_in_ascii() {
     assert!(text.is_ascii(), "{text}");
     assert!(text.contains("store") && text.contains("hints held"));
     assert!(text.contains('{'), "no version vector shown: {text}");
+}
+
+/// Appends on both sides of a sloppy partition: version vectors keep them
+/// all as siblings; last-writer-wins lets appends that read the same value
+/// overwrite each other, and acknowledged appends are lost.
+#[test]
+fn concurrent_appends_survive_as_siblings_and_not_under_lww() {
+    let vv = scenario("sloppy-appends-vv.toml");
+    let lww = crate::scenario::Scenario::parse(
+        &vv.file,
+        &vv.text.replace("conflicts = \"vv\"", "conflicts = \"lww\""),
+    )
+    .unwrap();
+    for seed in 0..3 {
+        assert!(vv.run_seed(seed).unwrap().failure.is_none(), "seed {seed}");
+        let lost = lww.run_seed(seed).unwrap().failure.expect("lost appends");
+        assert_eq!(lost.check, "durability", "seed {seed}: {}", lost.reason);
+    }
 }
