@@ -111,7 +111,8 @@ pub struct QuorumDurable {
     pub store: BTreeMap<String, Versions>,
     /// Hints held: (owner, key) to versions.
     pub hints: BTreeMap<(NodeId, String), Versions>,
-    /// The server's write counter (dots and timestamp ties).
+    /// The server's counter of coordinated operations and writes (operation
+    /// numbers, dots and timestamp ties).
     pub counter: u64,
     /// Under version vectors, the last version this server wrote of each
     /// key as a coordinator: its next write of the key is written over it,

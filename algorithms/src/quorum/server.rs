@@ -71,7 +71,8 @@ pub struct CoordOp {
     pub targets: Vec<(NodeId, Option<NodeId>)>,
     /// Replies of the read phase, by server.
     pub reads: BTreeMap<NodeId, Versions>,
-    /// Servers that acknowledged the write.
+    /// The owners whose copies are acknowledged (an owner's own
+    /// acknowledgement or a stand-in's for it).
     pub acks: BTreeSet<NodeId>,
     /// The version being written.
     pub version: Option<Version>,
@@ -92,7 +93,6 @@ pub struct Server {
     hints: BTreeMap<(NodeId, String), Versions>,
     /// Operations it coordinates.
     ops: BTreeMap<u64, CoordOp>,
-    next_op: u64,
     /// Servers that did not answer in time, until they are heard from or
     /// the suspicion expires (its monotonic clock).
     suspected: BTreeMap<NodeId, LocalTime>,
@@ -126,7 +126,6 @@ impl Server {
             store: durable.store.clone(),
             hints: durable.hints.clone(),
             ops: BTreeMap::new(),
-            next_op: 0,
             suspected: BTreeMap::new(),
             acked: VecDeque::new(),
             read_repairs: 0,

@@ -32,8 +32,12 @@ impl Server {
             return;
         }
         self.expire_suspicions(ctx);
-        self.next_op += 1;
-        let op = self.next_op;
+        // Operation numbers come from the durable counter: a reply to an
+        // operation of an earlier life must not count for a new one that
+        // reused its number (a late acknowledgement of a write the replica
+        // never stored for this operation would count towards w).
+        let op = ctx.durable().counter + 1;
+        ctx.durable_mut().counter = op;
         let blind = matches!(input, KvInput::Put { .. }) && self.params.conflicts == Conflicts::Lww;
         let mut o = CoordOp {
             client,
@@ -154,14 +158,14 @@ impl Server {
         if o.round != round {
             return;
         }
-        let answered: BTreeSet<NodeId> = match o.phase {
-            Phase::Reading => o.reads.keys().copied().collect(),
-            Phase::Writing => o.acks.clone(),
+        let answered = |&(t, hint): &(NodeId, Option<NodeId>)| match o.phase {
+            Phase::Reading => o.reads.contains_key(&t),
+            Phase::Writing => o.acks.contains(&hint.unwrap_or(t)),
         };
         let silent: Vec<(NodeId, Option<NodeId>)> = o
             .targets
             .iter()
-            .filter(|(t, _)| !answered.contains(t))
+            .filter(|target| !answered(target))
             .copied()
             .collect();
         if silent.is_empty() {
@@ -316,10 +320,21 @@ impl Server {
         let Some(o) = self.ops.get_mut(&op) else {
             return;
         };
-        if o.phase != Phase::Writing || !o.targets.iter().any(|(t, _)| *t == from) {
+        if o.phase != Phase::Writing {
             return;
         }
-        o.acks.insert(from);
+        // An acknowledgement counts for the owner whose copy it is: two
+        // stand-ins for the same owner hand their hints to the same disk,
+        // so together they are one copy, not two.
+        let Some(slot) = o
+            .targets
+            .iter()
+            .find(|(t, _)| *t == from)
+            .map(|&(t, hint)| hint.unwrap_or(t))
+        else {
+            return;
+        };
+        o.acks.insert(slot);
         if o.acks.len() < w {
             return;
         }
