@@ -16,7 +16,9 @@
 //! `replica_timeout` is suspected; with `sloppy`, the coordinator sends the
 //! operation to the next server of the ring that is neither an owner nor
 //! suspected, naming the owner it stands in for. That server keeps the
-//! write apart, as a hint, counts towards the quorum, and offers the hint
+//! write apart, as a hint, counts towards the quorum in the owner's place
+//! (acknowledgements are counted per owner: two stand-ins for one owner
+//! leave one copy once both have handed off), and offers the hint
 //! to the owner every `handoff_interval` until the owner confirms it.
 //!
 //! **Repair** (§4.7, and Cassandra's read repair). After a read the
