@@ -764,6 +764,53 @@ reads = "monitor"
         "4:9: error: unknown variant `monitor`, expected `replica` or `primary`",
     ),
     (
+        "quorum_more_replicas_than_servers",
+        r#"name = "x"
+algorithm = "quorum"
+servers = 3
+[params]
+n = 4
+"#,
+        "5:1: error: n is 4, but it must be from 1 to the number of servers (3)",
+    ),
+    (
+        "quorum_write_quorum_above_n",
+        r#"name = "x"
+algorithm = "quorum"
+[params]
+n = 2
+w = 3
+"#,
+        "5:1: error: w is 3, but it must be from 1 to n (2)",
+    ),
+    (
+        "quorum_hint_bug_on_a_strict_quorum",
+        r#"name = "x"
+algorithm = "quorum"
+[params]
+bug = "hint_dropped_on_handoff"
+"#,
+        "4:1: error: the hint_dropped_on_handoff bug needs sloppy = true (strict quorums keep no hints)",
+    ),
+    (
+        "quorum_unknown_conflict_mode",
+        r#"name = "x"
+algorithm = "quorum"
+[params]
+conflicts = "crdt"
+"#,
+        "4:13: error: unknown variant `crdt`, expected `lww` or `vv`",
+    ),
+    (
+        "quorum_replica_timeout_not_below_coordinator_timeout",
+        r#"name = "x"
+algorithm = "quorum"
+[params]
+replica_timeout = "1s"
+"#,
+        "4:1: error: replica_timeout is 1s, but it must be below coordinator_timeout (400ms), or no replica is ever counted silent in time",
+    ),
+    (
         "paxos_nanosecond_phase_timeout",
         r#"name = "x"
 algorithm = "paxos"

@@ -24,6 +24,7 @@ pub mod limits;
 pub mod paxos;
 pub mod pingstorm;
 pub mod primary_backup;
+pub mod quorum;
 pub mod raft;
 pub mod registry;
 pub mod scenario;

@@ -18,6 +18,7 @@ pub fn algorithms() -> Vec<&'static dyn AnyAlgorithm> {
         &crate::primary_backup::PrimaryBackup,
         &crate::chain::Chain,
         &crate::async_replica::AsyncReplica,
+        &crate::quorum::Quorum,
     ]
 }
 
