@@ -53,6 +53,10 @@ const SYSTEMS: &[(&str, &str, &str)] = &[
     ("primary-backup", "primary-backup", ""),
     ("chain", "chain", ""),
     ("chain (craq)", "chain", "reads = \"craq\""),
+    ("async-replica", "async-replica", ""),
+    ("async (semi-sync)", "async-replica", "sync_replicas = 1"),
+    ("quorum (lww)", "quorum", "conflicts = \"lww\""),
+    ("quorum (vv)", "quorum", "conflicts = \"vv\""),
 ];
 
 /// Wall seconds spent, summed over seeds.

@@ -840,13 +840,14 @@ fn check_judges_a_share_of_seeds() {
 fn the_replication_lessons_table_is_the_compare_output() {
     let dir = scratch("kill-one-server");
     let md = dir.join("table.md");
-    let mut files: Vec<String> = std::fs::read_dir(root().join("scenarios/compare/kill-one-server"))
-        .unwrap()
-        .map(|e| {
-            let name = e.unwrap().file_name().into_string().unwrap();
-            format!("scenarios/compare/kill-one-server/{name}")
-        })
-        .collect();
+    let mut files: Vec<String> =
+        std::fs::read_dir(root().join("scenarios/compare/kill-one-server"))
+            .unwrap()
+            .map(|e| {
+                let name = e.unwrap().file_name().into_string().unwrap();
+                format!("scenarios/compare/kill-one-server/{name}")
+            })
+            .collect();
     files.sort();
     assert!(files.len() >= 6, "{files:?}");
     let mut args = vec!["compare"];
