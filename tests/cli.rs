@@ -695,6 +695,12 @@ fn compare_runs_scenarios_on_one_schedule() {
         assert_eq!(row["writes_lost"], 0, "{row}");
         assert_eq!(row["stale_reads"], 0, "{row}");
         assert_eq!(row["session_violations"], 0, "{row}");
+        // Reads are among the ok operations but not among the writes.
+        let per_write = row["messages_per_ok_write"].as_f64().unwrap();
+        assert!(
+            per_write > row["messages_per_ok_op"].as_f64().unwrap(),
+            "{row}"
+        );
     }
     // Different families, different server counts: refused, exit 2.
     let out = faultline(&[

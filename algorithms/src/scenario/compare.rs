@@ -18,9 +18,10 @@
 //! role, a leaderless store) hits the server the first system's run chose.
 //! Every translation is listed with the rows ([`Measured::translated`]).
 
-use super::outcome::weak_report;
+use super::outcome::{kv_history, weak_report};
 use super::{RunReport, Scenario, op_timings};
 use crate::AlgorithmInfo;
+use faultline_checker::{KvInput, Outcome};
 use faultline_sim::fault::CRASHED;
 use faultline_sim::{Fault, FaultSchedule, OpStatus, TraceMode};
 use serde::Serialize;
@@ -54,6 +55,9 @@ pub struct Measured {
     pub latency_p99_ms: f64,
     /// Messages sent per ok operation.
     pub messages_per_ok_op: f64,
+    /// Messages sent per acknowledged write (kv family: put, append and
+    /// cas that completed ok; other families: per ok operation).
+    pub messages_per_ok_write: f64,
     /// After each fault, the time until an operation invoked after it
     /// completed ok, in milliseconds (to the end of the run if none did).
     pub unavailable_ms: Vec<f64>,
@@ -177,6 +181,14 @@ pub fn compare(
             })
             .collect();
         let ops_ok = latencies.len();
+        let writes_ok = match kv_history(handle.as_ref()) {
+            Some(history) => history
+                .iter()
+                .filter(|o| matches!(o.outcome, Outcome::Ok(_)))
+                .filter(|o| !matches!(o.input, KvInput::Get { .. }))
+                .count(),
+            None => ops_ok,
+        };
         out.push(Measured {
             file: s.file.clone(),
             algorithm: s.algorithm_name().to_string(),
@@ -194,6 +206,7 @@ pub fn compare(
             latency_p50_ms: quantile(&latencies, 0.5),
             latency_p99_ms: quantile(&latencies, 0.99),
             messages_per_ok_op: report.stats.sent as f64 / ops_ok.max(1) as f64,
+            messages_per_ok_write: report.stats.sent as f64 / writes_ok.max(1) as f64,
             unavailable_ms,
             fingerprint: report.fingerprint,
             translated,
@@ -291,6 +304,7 @@ pub fn table(rows: &[Measured], markdown: bool) -> String {
         "p50 ms",
         "p99 ms",
         "msgs/op",
+        "msgs/write",
         "worst gap ms",
         "mean gap ms",
         "lost",
@@ -311,6 +325,7 @@ pub fn table(rows: &[Measured], markdown: bool) -> String {
                 format!("{:.1}", r.latency_p50_ms),
                 format!("{:.1}", r.latency_p99_ms),
                 format!("{:.1}", r.messages_per_ok_op),
+                format!("{:.1}", r.messages_per_ok_write),
                 format!("{:.0}", r.worst_unavailable_ms()),
                 format!("{:.0}", r.mean_unavailable_ms()),
                 count(r.writes_lost),
