@@ -99,6 +99,11 @@ pub fn list(args: ListArgs) -> anyhow::Result<bool> {
                 };
                 outln!("      {:<name_width$} {kind:<6} {}", o.name, o.doc);
             }
+            if let Some(role) = info.serving_role {
+                outln!(
+                    "      ({role} is the serving role: `faultline compare` aims other systems' \"crash the leader\" faults at it)"
+                );
+            }
         }
         if !info.reports.is_empty() {
             outln!("    reported events (coverage requirements count them):");

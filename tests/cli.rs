@@ -238,6 +238,7 @@ fn list_shows_algorithms_and_scenarios() {
         "gossip/basic.toml",
         "Gossip basics [expect pass]",
         "pingstorm/storm.toml",
+        "(head is the serving role",
     ] {
         assert!(text.contains(want), "no {want:?} in\n{text}");
     }
