@@ -18,9 +18,10 @@
 //! role, a leaderless store) hits the server the first system's run chose.
 //! Every translation is listed with the rows ([`Measured::translated`]).
 
-use super::outcome::{kv_history, weak_report};
+use super::outcome::kv_history;
 use super::{RunReport, Scenario, op_timings};
 use crate::AlgorithmInfo;
+use faultline_checker::weak::check_weak;
 use faultline_checker::{KvInput, Outcome};
 use faultline_sim::fault::CRASHED;
 use faultline_sim::{Fault, FaultSchedule, OpStatus, TraceMode};
@@ -152,9 +153,13 @@ pub fn compare(
             applied = Some(handle.fault_schedule());
         }
         let report: RunReport = shared.evaluate(handle.as_ref(), seed);
-        let weak = match &report.weak {
-            Some(w) => Some(w.clone()),
-            None => weak_report(handle.as_ref()),
+        // The key-value history, read once: the weak checks (unless the
+        // scenario's own checks ran them) and the count of writes.
+        let history = kv_history(handle.as_ref());
+        let weak = match (&report.weak, &history) {
+            (Some(w), _) => Some(w.clone()),
+            (None, Some(h)) => Some(check_weak(h)),
+            (None, None) => None,
         };
         let timings = op_timings(handle.as_ref());
         let mut latencies: Vec<f64> = timings
@@ -181,7 +186,7 @@ pub fn compare(
             })
             .collect();
         let ops_ok = latencies.len();
-        let writes_ok = match kv_history(handle.as_ref()) {
+        let writes_ok = match &history {
             Some(history) => history
                 .iter()
                 .filter(|o| matches!(o.outcome, Outcome::Ok(_)))
