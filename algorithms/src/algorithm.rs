@@ -598,6 +598,17 @@ impl<A: Algorithm> AnyAlgorithm for A {
                 ));
             }
         }
+        if let Some(role) = A::SERVING_ROLE
+            && !info
+                .observables
+                .iter()
+                .any(|o| o.name == role && o.kind == faultline_sim::ObservableKind::Role)
+        {
+            problems.push(format!(
+                "the serving role `{role}` is not a role {} publishes",
+                A::NAME
+            ));
+        }
         problems.extend(<<A::Node as Process>::Family as Family>::declaration_problems());
         problems
     }
@@ -794,5 +805,56 @@ mod tests {
         assert_eq!(info[0].name, "fanout");
         assert_eq!(info[0].default, "0");
         assert_eq!(info[1].default, "the node's id");
+    }
+}
+
+#[cfg(test)]
+mod serving_role_tests {
+    use super::*;
+    use crate::gossip::{Gossip, GossipBug, GossipNode, GossipParams};
+    use std::collections::BTreeSet;
+
+    /// Gossip, declaring a serving role its nodes do not publish.
+    struct Misdeclared;
+
+    impl Algorithm for Misdeclared {
+        const NAME: &'static str = "misdeclared";
+        const SUMMARY: &'static str = "Gossip with a serving role it does not publish.";
+        const SERVING_ROLE: Option<&'static str> = Some("leader");
+        type Node = GossipNode;
+        type Params = GossipParams;
+        type Bug = GossipBug;
+        type Shared = <Gossip as Algorithm>::Shared;
+
+        fn prepare(
+            params: GossipParams,
+            doc: &str,
+            config: &WorldConfig,
+        ) -> Result<Self::Shared, ParamError> {
+            Gossip::prepare(params, doc, config)
+        }
+
+        fn invariants(shared: &Self::Shared) -> Vec<Box<dyn Invariant<GossipNode>>> {
+            Gossip::invariants(shared)
+        }
+
+        fn node(
+            shared: &Self::Shared,
+            id: NodeId,
+            kind: NodeKind,
+            durable: &BTreeSet<String>,
+        ) -> GossipNode {
+            Gossip::node(shared, id, kind, durable)
+        }
+    }
+
+    #[test]
+    fn a_serving_role_must_be_a_published_role() {
+        assert!(Gossip.declaration_problems().is_empty());
+        let problems = Misdeclared.declaration_problems();
+        assert_eq!(
+            problems,
+            vec!["the serving role `leader` is not a role misdeclared publishes".to_string()]
+        );
     }
 }
