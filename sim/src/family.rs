@@ -39,14 +39,14 @@ pub trait OpFamily: Clone + Copy + Debug + Default + 'static {
     const OPERATIONS: &'static str;
     /// A request. `Hash` feeds the run fingerprint; `Serialize` gives the
     /// JSON that exports and `faultline check-history` read.
-    type Input: Clone + Debug + Hash + Serialize + 'static;
+    type Input: Clone + Debug + Hash + Serialize + Send + 'static;
     /// A successful result. Its `Debug` form feeds the run fingerprint.
-    type Output: Clone + Debug + Serialize + 'static;
+    type Output: Clone + Debug + Hash + Serialize + Send + 'static;
     /// The workload's family-specific settings (a key-value workload's key
     /// count and mix), read from the scenario's `[clients]` table.
     type Workload: Clone + Debug + Default + Send + Sync + 'static;
     /// What one client's generator remembers between operations.
-    type Memory: Clone + Debug + Default + 'static;
+    type Memory: Clone + Debug + Default + Hash + Send + 'static;
     /// The sequential specification histories are checked against.
     type Model: Model<Input = Self::Input, Output = Self::Output> + Default;
 

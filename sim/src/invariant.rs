@@ -11,7 +11,7 @@ use crate::world::{NodeSlot, Stats};
 
 /// A safety property (checked during the run) and optionally a liveness or
 /// end-state property (checked when the run reaches its end).
-pub trait Invariant<P: Process>: 'static {
+pub trait Invariant<P: Process>: Send + 'static {
     /// Short name, used in scenario files and reports (`election_safety`).
     fn name(&self) -> &str;
     /// One sentence for students, citing the paper section where it applies.
@@ -25,6 +25,15 @@ pub trait Invariant<P: Process>: 'static {
     }
     /// A copy for snapshots.
     fn clone_box(&self) -> Box<dyn Invariant<P>>;
+    /// A hash of what the invariant remembers between checks (0 when it
+    /// remembers nothing). Exhaustive exploration ([`crate::explore`])
+    /// counts two states as one only when their invariants remember the
+    /// same, so an invariant with memory must hash all of it (with
+    /// [`stable_hash`](crate::hash::stable_hash)): otherwise a path whose
+    /// memory would have caught a violation can be skipped as already seen.
+    fn memory(&self) -> u64 {
+        0
+    }
 }
 
 impl<P: Process> Clone for Box<dyn Invariant<P>> {

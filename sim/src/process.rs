@@ -76,13 +76,18 @@ pub type OpOf<P> = Operation<OpInput<P>, OpOutput<P>>;
 /// `Self` is volatile and lost on a crash. `Family` is the kind of client
 /// operation the algorithm serves ([`crate::family`]): its requests reach
 /// clients through [`Process::on_request`].
-pub trait Process: Clone + Debug + 'static {
+///
+/// `Hash` (of the process and of its durable state) is what exhaustive
+/// exploration ([`crate::explore`]) tells states apart by: hash every field
+/// that can change what the node does next, and derive it where you can.
+/// `Send` lets the search spread states over threads.
+pub trait Process: Clone + Debug + Hash + Send + 'static {
     /// Messages between nodes. `Hash` feeds the run fingerprint.
-    type Msg: Clone + Debug + Hash + Serialize + 'static;
+    type Msg: Clone + Debug + Hash + Serialize + Send + 'static;
     /// Timer payloads.
-    type Timer: Clone + Debug + Hash + 'static;
+    type Timer: Clone + Debug + Hash + Send + 'static;
     /// State that survives crashes.
-    type Durable: Clone + Debug + Default + 'static;
+    type Durable: Clone + Debug + Default + Hash + Send + 'static;
     /// The client operations this algorithm serves
     /// ([`NoOps`](crate::family::NoOps) when it has no clients).
     type Family: OpFamily;

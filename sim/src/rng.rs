@@ -49,6 +49,16 @@ pub struct SimRng {
     inner: ChaCha8Rng,
 }
 
+/// A stream is its key and how far it has been read: two streams with the
+/// same of both give the same numbers from here on.
+impl std::hash::Hash for SimRng {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.inner.get_seed().hash(state);
+        self.inner.get_stream().hash(state);
+        self.inner.get_word_pos().hash(state);
+    }
+}
+
 impl SimRng {
     /// The stream `(name, index)` of the run with seed `seed`.
     pub fn stream(seed: u64, name: &str, index: u64) -> Self {

@@ -70,7 +70,7 @@ pub struct ClientGroup {
 }
 
 /// Per-client generator state (part of the world, so snapshots keep it).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub(crate) struct ClientLoad<F: OpFamily> {
     pub rng: SimRng,
     pub issued: u64,
