@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// Times are integer nanoseconds of simulated true time. Histories read from
 /// files without timestamps use line numbers instead; only the order of the
 /// times matters to the checker.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Operation<I, O> {
     /// The client (Jepsen's process) that issued the operation.
     pub client: u64,
@@ -29,7 +29,7 @@ pub struct Operation<I, O> {
 }
 
 /// What a client learned about an operation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome<O> {
     /// The operation completed with this output; it took effect exactly once

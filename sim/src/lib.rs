@@ -49,6 +49,7 @@
 //! ```
 
 pub mod clock;
+pub mod explore;
 pub mod family;
 pub mod fault;
 pub mod handle;
@@ -85,6 +86,9 @@ pub use rng::SimRng;
 pub use time::{LocalTime, SimTime};
 pub use trace::{RecordKind, TraceMode, TraceRecord};
 pub use workload::{ClientGroup, Pin, WorkloadConfig};
-pub use world::{ConfigError, Factory, InFlight, RunStatus, Stats, Violation, World, WorldConfig};
+pub use world::{
+    Budgets, Choice, ConfigError, Factory, InFlight, RunStatus, Stats, Violation, World,
+    WorldConfig,
+};
 
 pub use faultline_checker::{Operation, Outcome};

@@ -309,6 +309,11 @@ impl Network {
         self.overrides.len()
     }
 
+    /// Which links are cut, one flag per ordered pair `from * n + to`.
+    pub fn cuts(&self) -> &[bool] {
+        &self.cut
+    }
+
     /// Whether `from -> to` is cut.
     #[inline]
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {

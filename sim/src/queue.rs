@@ -144,6 +144,46 @@ impl<E> EventQueue<E> {
         self.heap = BinaryHeap::from(keys);
     }
 
+    /// Removes the earliest-scheduled event matching `pred`, with its time.
+    pub fn take_first(&mut self, mut pred: impl FnMut(&E) -> bool) -> Option<(SimTime, E)> {
+        self.settle();
+        let mut best: Option<(u64, u64, u32)> = None;
+        for Reverse(key) in self.heap.iter() {
+            let event = self.slab[key.2 as usize]
+                .as_ref()
+                .expect("queued slots hold events");
+            if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) && pred(event) {
+                best = Some(*key);
+            }
+        }
+        let (time, _, slot) = best?;
+        self.heap.retain(|Reverse(k)| k.2 != slot);
+        self.free.push(slot);
+        let event = self.slab[slot as usize]
+            .take()
+            .expect("queued slots hold events");
+        Some((SimTime(time), event))
+    }
+
+    /// Keeps only the events for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
+        self.settle();
+        let slab = &mut self.slab;
+        let free = &mut self.free;
+        self.heap.retain(|Reverse((_, _, slot))| {
+            let event = slab[*slot as usize]
+                .as_ref()
+                .expect("queued slots hold events");
+            if keep(event) {
+                true
+            } else {
+                slab[*slot as usize] = None;
+                free.push(*slot);
+                false
+            }
+        });
+    }
+
     /// Removes the earliest-scheduled event matching `pred`.
     pub fn remove_first(&mut self, mut pred: impl FnMut(&E) -> bool) -> Option<E> {
         self.settle();
@@ -199,6 +239,22 @@ mod tests {
             std::iter::from_fn(|| q.pop().map(|(t, e)| (t.0, e))).collect();
         assert_eq!(order, [(1, 8), (100, 1), (100, 3)]);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn take_first_and_retain_remove_any_event() {
+        let mut q = EventQueue::default();
+        for i in 0..6u64 {
+            q.push(SimTime(10 - i % 3), i);
+        }
+        // Times: 0->10, 1->9, 2->8, 3->10, 4->9, 5->8; the earliest odd is 5.
+        assert_eq!(q.take_first(|&e| e % 2 == 1), Some((SimTime(8), 5)));
+        assert_eq!(q.take_first(|&e| e == 42), None);
+        q.retain(|&e| e != 2);
+        let order: Vec<u64> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, [1, 4, 0, 3]);
+        q.push(SimTime(1), 7);
+        assert_eq!(q.slab.len(), 6, "freed slots are reused");
     }
 
     #[test]

@@ -29,10 +29,11 @@ impl<P: Process> World<P> {
             "op ids index the history"
         );
         let input_hash = stable_hash(&input);
+        let call = self.history_time();
         self.state.history.push(Operation {
             client: client.0 as u64,
             input,
-            call: self.state.now.0,
+            call,
             outcome: Outcome::Unknown,
             ret: None,
         });
@@ -41,7 +42,6 @@ impl<P: Process> World<P> {
     }
 
     pub(super) fn close_op(&mut self, client: NodeId, op: OpId, outcome: Outcome<OpOutput<P>>) {
-        let now = self.state.now;
         let entry = self.state.history.get_mut(op.0 as usize);
         let valid = entry.as_ref().is_some_and(|e| {
             e.client == client.0 as u64 && e.ret.is_none() && matches!(e.outcome, Outcome::Unknown)
@@ -53,7 +53,8 @@ impl<P: Process> World<P> {
             );
             return;
         }
-        let entry = entry.expect("checked");
+        let now = self.history_time();
+        let entry = &mut self.state.history[op.0 as usize];
         let outcome_hash = stable_hash(&format!("{outcome:?}"));
         match &outcome {
             Outcome::Ok(_) => self.state.stats.ops_ok += 1,
@@ -61,7 +62,7 @@ impl<P: Process> World<P> {
             Outcome::Unknown => self.state.stats.ops_unknown += 1,
         }
         if !matches!(outcome, Outcome::Unknown) {
-            entry.ret = Some(now.0);
+            entry.ret = Some(now);
         }
         if let Outcome::Ok(output) = &outcome {
             let input = entry.input.clone();

@@ -17,7 +17,16 @@ impl<P: Process> World<P> {
         let msg_id = MsgId(s.next_msg);
         s.next_msg += 1;
         s.stats.sent += 1;
-        let transit = s.network.transmit(from, to, now, &mut s.net_rng);
+        let transit = if self.adversary.is_some() {
+            // Under an adversary a message waits until it is chosen.
+            if s.network.is_cut(from, to) && from != to {
+                Transit::Dropped(DropReason::Partition)
+            } else {
+                Transit::Deliver(now, None)
+            }
+        } else {
+            s.network.transmit(from, to, now, &mut s.net_rng)
+        };
         let full = self.config.trace == TraceMode::Full;
         match transit {
             Transit::Dropped(reason) => {

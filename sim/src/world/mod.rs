@@ -31,11 +31,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod access;
+mod adversary;
 mod clients;
 mod config;
 mod faults;
 mod messages;
 
+pub use adversary::{Budgets, Choice, MAX_SPLIT_SERVERS};
 pub use config::{ConfigError, RunStatus, Stats, Violation, WorldConfig};
 pub use faults::{validate_aimed, validate_fault};
 
@@ -109,6 +111,8 @@ pub(crate) struct WorldState<P: Process> {
     monitors: Vec<Monitor>,
     /// Which server each fault aimed at a role hit, in order.
     aimed: Vec<faults::Resolution>,
+    /// What an adversary has spent on this path (unused without one).
+    adv: adversary::AdversaryState,
 }
 
 /// A message in flight, for display.
@@ -191,6 +195,9 @@ pub struct World<P: Process> {
     /// The server the operation being invoked is pinned to, handed to the
     /// client's `on_request` as [`Ctx::pin`].
     request_pin: Option<NodeId>,
+    /// The adversary choosing the steps, when the world is explored or a
+    /// path is replayed ([`World::with_adversary`]).
+    adversary: Option<adversary::Adversary>,
 }
 
 impl<P: Process> World<P> {
@@ -272,6 +279,7 @@ impl<P: Process> World<P> {
             reports: Vec::new(),
             monitors: Vec::new(),
             aimed: Vec::new(),
+            adv: Default::default(),
         };
         for i in 0..total {
             state.push(SimTime::ZERO, Event::Start(NodeId(i)));
@@ -305,6 +313,7 @@ impl<P: Process> World<P> {
             touched: None,
             fault_applied: None,
             request_pin: None,
+            adversary: None,
         })
     }
 
@@ -415,6 +424,11 @@ impl<P: Process> World<P> {
             self.apply_fault(fault);
             self.finish_event();
             return true;
+        }
+        if self.adversary.is_some()
+            && let Some(more) = self.scripted_step()
+        {
+            return more;
         }
         loop {
             let Some(time) = self.state.queue.peek_time() else {
@@ -657,7 +671,10 @@ impl<P: Process> World<P> {
             rng: &mut slot.rng,
             durable: &mut slot.durable,
             effects: &mut self.effects,
-            next_timer: &mut s.next_timer,
+            next_timer: match self.adversary {
+                None => &mut s.next_timer,
+                Some(_) => &mut s.adv.timers[node.index()],
+            },
             next_op: &mut s.next_op,
             tracing: self.config.trace == TraceMode::Full,
             pin: self.request_pin,

@@ -1,0 +1,541 @@
+//! Exhaustive exploration: every order of the steps an adversary may take
+//! in a small world, up to a depth, with each state checked by the
+//! invariants and states seen before skipped.
+//!
+//! The world is put under an adversary ([`World::with_adversary`]): the
+//! search asks it for the enabled steps ([`World::choices`]), takes each
+//! from a copy ([`World::apply`]) and tells states apart by
+//! [`World::state_hash`]. Three strategies:
+//!
+//! - **breadth-first** visits states in order of depth, so the first
+//!   violation found has a shortest path. Each depth's states are expanded
+//!   in fixed-size chunks, on as many threads as the caller's [`Parallel`]
+//!   gives, and the chunks' results are merged in chunk order: the counts
+//!   and the counterexample do not depend on the thread count.
+//! - **depth-first** keeps one path (a stack of states) and so needs memory
+//!   only for the fingerprints of the states it has seen; it runs on one
+//!   thread, since its order is what makes it depth-first.
+//! - **random walks** take random enabled steps to the depth bound, walk
+//!   after walk (each walk seeded by its index), for worlds too big to
+//!   exhaust; batches of walks run in parallel and are merged in order.
+//!
+//! Visited states are kept as 64-bit fingerprints only. The search stops at
+//! the first violation (an invariant, or the `history` check the caller
+//! gives, run after every step that completes an operation), when the
+//! state or depth bound is reached, or when nothing is left to explore.
+//!
+//! Threads are the caller's: this crate stays free of them so that it
+//! builds for the browser ([`Sequential`] runs everything in turn).
+
+use crate::process::{OpOf, Process};
+use crate::rng::SimRng;
+use crate::world::{Choice, RunStatus, Violation, World, WorldState};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Mutex;
+
+/// How the search orders the states it visits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Breadth-first: the first violation found has a shortest path.
+    Bfs,
+    /// Depth-first with a depth bound, on one thread.
+    Dfs,
+    /// Random walks to the depth bound.
+    Random,
+}
+
+impl Strategy {
+    /// The name in `[explore]` tables and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Bfs => "bfs",
+            Strategy::Dfs => "dfs",
+            Strategy::Random => "random",
+        }
+    }
+}
+
+/// What bounds a search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Steps on a path (after the nodes' starts).
+    pub max_depth: u32,
+    /// Distinct states; the search stops, not exhaustive, when it has
+    /// seen this many.
+    pub max_states: u64,
+    /// Random walks to take (random strategy only).
+    pub walks: u64,
+    /// Seed of the random walks.
+    pub seed: u64,
+}
+
+/// Runs tasks, perhaps in parallel. Results must not depend on how.
+pub trait Parallel: Sync {
+    /// How many tasks may run at once.
+    fn threads(&self) -> usize;
+    /// Runs `task(i)` for every `i` in `0..tasks`, returning when all have,
+    /// with at most [`Parallel::threads`] tasks running at once.
+    fn run(&self, tasks: usize, task: &(dyn Fn(usize) + Sync));
+}
+
+/// Runs every task in turn on the calling thread.
+pub struct Sequential;
+
+impl Parallel for Sequential {
+    fn threads(&self) -> usize {
+        1
+    }
+    fn run(&self, tasks: usize, task: &(dyn Fn(usize) + Sync)) {
+        (0..tasks).for_each(task);
+    }
+}
+
+/// How far a search has come; handed to the progress callback.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Progress {
+    /// Distinct states seen (the initial state included).
+    pub states: u64,
+    /// Steps taken, counting those that led to a state seen before.
+    pub transitions: u64,
+    /// The deepest path so far.
+    pub depth: u32,
+    /// States waiting to be expanded (breadth-first: the next depth;
+    /// depth-first: the stack; random: walks left).
+    pub queue: u64,
+    /// Bytes held by the set of visited fingerprints.
+    pub visited_bytes: u64,
+}
+
+/// Why a search stopped.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "verdict")]
+pub enum Verdict {
+    /// A violation was found; the path leads to it.
+    Violation {
+        /// The steps from the start, in order.
+        path: Vec<Choice>,
+        /// What failed.
+        violation: Violation,
+    },
+    /// Every state reachable within the depth bound was visited, and none
+    /// violates anything. `exhaustive` is true when no path was cut short
+    /// by the depth bound either.
+    Clean {
+        /// Whether the search reached every reachable state.
+        exhaustive: bool,
+    },
+    /// A bound stopped the search before it was done: not exhaustive.
+    Bounded {
+        /// Which bound (`"max_states"`, `"walks"`).
+        bound: &'static str,
+    },
+}
+
+/// The result of a search.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    /// The strategy used.
+    pub strategy: Strategy,
+    /// Counts at the end.
+    pub progress: Progress,
+    /// How it ended.
+    pub verdict: Verdict,
+}
+
+/// A check of the history, run after each step that completed an
+/// operation: `Err((check name, reason))` is a violation.
+pub type HistoryCheck<'a, P> = &'a (dyn Fn(&[OpOf<P>]) -> Result<(), (String, String)> + Sync);
+
+/// Fingerprints are already mixed: the set hashes them as they are.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Visited = HashSet<u64, BuildHasherDefault<Identity>>;
+
+fn visited_bytes(v: &Visited) -> u64 {
+    // hashbrown: the key and one control byte per bucket.
+    (v.capacity() as u64) * 9
+}
+
+/// States expanded per task in breadth-first search: fixed, so the merge
+/// order (and every count) is the same whatever the thread count.
+const CHUNK: usize = 32;
+/// Walks per batch in random search.
+const BATCH: usize = 64;
+
+/// One state on a frontier, with the steps that led to it.
+struct Node<P: Process> {
+    state: WorldState<P>,
+    path: Vec<u16>,
+}
+
+/// A successor found by a worker.
+struct Found<P: Process> {
+    fp: u64,
+    parent: usize,
+    choice: u16,
+    state: Option<WorldState<P>>,
+    violation: Option<Violation>,
+}
+
+/// Searches every order of the adversary's steps from `root`'s state.
+/// `root` must be under an adversary ([`World::with_adversary`]) and
+/// still running. `progress` is called now and then.
+pub fn search<P: Process>(
+    root: &World<P>,
+    strategy: Strategy,
+    limits: Limits,
+    history: HistoryCheck<'_, P>,
+    par: &dyn Parallel,
+    progress: &mut dyn FnMut(&Progress),
+) -> Report {
+    let mut searcher = Searcher {
+        root,
+        limits,
+        history,
+        visited: Visited::default(),
+        progress: Progress::default(),
+    };
+    let verdict = if let Some(v) = searcher.initial_violation() {
+        v
+    } else {
+        match strategy {
+            Strategy::Bfs => searcher.bfs(par, progress),
+            Strategy::Dfs => searcher.dfs(progress),
+            Strategy::Random => searcher.random(par, progress),
+        }
+    };
+    if strategy != Strategy::Dfs {
+        searcher.progress.visited_bytes = visited_bytes(&searcher.visited);
+    }
+    progress(&searcher.progress);
+    Report {
+        strategy,
+        progress: searcher.progress,
+        verdict,
+    }
+}
+
+struct Searcher<'a, P: Process> {
+    root: &'a World<P>,
+    limits: Limits,
+    history: HistoryCheck<'a, P>,
+    visited: Visited,
+    progress: Progress,
+}
+
+/// Takes `choice` in `shell` from `state` (changed in place): the new
+/// state's fingerprint and the violation it shows, if any.
+fn step<P: Process>(
+    shell: &mut World<P>,
+    state: &mut WorldState<P>,
+    choice: &Choice,
+    history: HistoryCheck<'_, P>,
+) -> (u64, Option<Violation>) {
+    shell.on_state(state, |w| {
+        let done = |w: &World<P>| {
+            let s = w.stats();
+            s.ops_ok + s.ops_failed + s.ops_unknown
+        };
+        let before = done(w);
+        w.apply(choice)
+            .expect("the search takes only enabled steps");
+        let violation = match w.status() {
+            RunStatus::Violated(v) => Some(v.clone()),
+            _ if done(w) != before => match history(w.history()) {
+                Ok(()) => None,
+                Err((check, reason)) => Some(Violation {
+                    invariant: check,
+                    reason,
+                    event: w.stats().events,
+                    time: w.now(),
+                    seed: w.config().seed,
+                }),
+            },
+            _ => None,
+        };
+        (w.state_hash(), violation)
+    })
+}
+
+impl<P: Process> Searcher<'_, P> {
+    fn initial_violation(&mut self) -> Option<Verdict> {
+        self.visited.insert(self.root.state_hash());
+        self.progress.states = 1;
+        match self.root.status() {
+            RunStatus::Violated(v) => Some(Verdict::Violation {
+                path: Vec::new(),
+                violation: v.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The choices of a path of indices, re-derived from the root.
+    fn path_choices(&self, path: &[u16]) -> Vec<Choice> {
+        let mut w = self.root.fork();
+        let mut out = Vec::with_capacity(path.len());
+        for &i in path {
+            let c = w.choices()[i as usize].clone();
+            let _ = w.apply(&c);
+            out.push(c);
+        }
+        out
+    }
+
+    fn full(&self) -> bool {
+        self.progress.states >= self.limits.max_states
+    }
+
+    fn bfs(&mut self, par: &dyn Parallel, progress: &mut dyn FnMut(&Progress)) -> Verdict {
+        let mut frontier: Vec<Node<P>> = vec![Node {
+            state: self.root.save(),
+            path: Vec::new(),
+        }];
+        let mut cut_short = false;
+        let shells: Mutex<Vec<World<P>>> =
+            Mutex::new((0..par.threads()).map(|_| self.root.fork()).collect());
+        while !frontier.is_empty() {
+            let depth = frontier[0].path.len() as u32;
+            if depth >= self.limits.max_depth {
+                cut_short = true;
+                break;
+            }
+            self.progress.queue = frontier.len() as u64;
+            self.progress.visited_bytes = visited_bytes(&self.visited);
+            progress(&self.progress);
+            let chunks: Vec<Mutex<Vec<(usize, Node<P>)>>> = {
+                let mut chunks = Vec::new();
+                let mut it = frontier.into_iter().enumerate().peekable();
+                while it.peek().is_some() {
+                    chunks.push(Mutex::new(it.by_ref().take(CHUNK).collect()));
+                }
+                chunks
+            };
+            let results: Vec<Mutex<(Vec<Found<P>>, u64)>> = (0..chunks.len())
+                .map(|_| Mutex::new((Vec::new(), 0)))
+                .collect();
+            let visited = &self.visited;
+            let history = self.history;
+            par.run(chunks.len(), &|i| {
+                let mut shell = shells
+                    .lock()
+                    .expect("no worker panicked")
+                    .pop()
+                    .unwrap_or_else(|| unreachable!("one shell per thread"));
+                let mut nodes = std::mem::take(&mut *chunks[i].lock().expect("no worker panicked"));
+                let mut found = Vec::new();
+                let mut transitions = 0;
+                for (index, node) in nodes.iter_mut() {
+                    let choices = shell.on_state(&mut node.state, |w| w.choices());
+                    for (c, choice) in choices.iter().enumerate() {
+                        let mut state = node.state.clone();
+                        let (fp, violation) = step(&mut shell, &mut state, choice, history);
+                        transitions += 1;
+                        if violation.is_none() && visited.contains(&fp) {
+                            continue;
+                        }
+                        found.push(Found {
+                            fp,
+                            parent: *index,
+                            choice: c as u16,
+                            state: violation.is_none().then_some(state),
+                            violation,
+                        });
+                    }
+                }
+                *results[i].lock().expect("no worker panicked") = (found, transitions);
+                // The chunk's states go back for their paths.
+                *chunks[i].lock().expect("no worker panicked") = nodes;
+                shells.lock().expect("no worker panicked").push(shell);
+            });
+            let parents: Vec<Vec<u16>> = chunks
+                .into_iter()
+                .flat_map(|c| c.into_inner().expect("no worker panicked"))
+                .map(|(_, n)| n.path)
+                .collect();
+            let mut next = Vec::new();
+            for r in results {
+                let (found, transitions) = r.into_inner().expect("no worker panicked");
+                self.progress.transitions += transitions;
+                for f in found {
+                    let mut path = parents[f.parent].clone();
+                    path.push(f.choice);
+                    if let Some(violation) = f.violation {
+                        self.progress.depth = self.progress.depth.max(depth + 1);
+                        return Verdict::Violation {
+                            path: self.path_choices(&path),
+                            violation,
+                        };
+                    }
+                    if !self.visited.insert(f.fp) {
+                        continue;
+                    }
+                    self.progress.states += 1;
+                    self.progress.depth = self.progress.depth.max(depth + 1);
+                    if self.full() {
+                        return Verdict::Bounded {
+                            bound: "max_states",
+                        };
+                    }
+                    next.push(Node {
+                        state: f.state.expect("kept when clean"),
+                        path,
+                    });
+                }
+            }
+            frontier = next;
+        }
+        Verdict::Clean {
+            exhaustive: !cut_short,
+        }
+    }
+
+    fn dfs(&mut self, progress: &mut dyn FnMut(&Progress)) -> Verdict {
+        // The shallowest depth each state was seen at: a state first met
+        // deep, near the bound, is expanded again when met higher up, or
+        // the bound would hide what lies below it.
+        let mut depth_of: HashMap<u64, u32, BuildHasherDefault<Identity>> = HashMap::default();
+        depth_of.insert(self.root.state_hash(), 0);
+        let mut shell = self.root.fork();
+        // Each level: the state, its choices, the next choice to take.
+        let mut stack: Vec<(WorldState<P>, Vec<Choice>, usize)> = Vec::new();
+        let root = self.root.save();
+        let choices = self.root.choices();
+        stack.push((root, choices, 0));
+        let mut cut_short = false;
+        let mut last_report = 0;
+        let verdict = loop {
+            let Some((state, choices, next)) = stack.last_mut() else {
+                break Verdict::Clean {
+                    exhaustive: !cut_short,
+                };
+            };
+            if *next >= choices.len() {
+                stack.pop();
+                continue;
+            }
+            let choice = choices[*next].clone();
+            *next += 1;
+            let mut child = state.clone();
+            let (fp, violation) = step(&mut shell, &mut child, &choice, self.history);
+            self.progress.transitions += 1;
+            let depth = stack.len() as u32;
+            if let Some(violation) = violation {
+                self.progress.depth = self.progress.depth.max(depth);
+                let path = stack.iter().map(|(_, c, n)| c[n - 1].clone()).collect();
+                break Verdict::Violation { path, violation };
+            }
+            match depth_of.get_mut(&fp) {
+                Some(d) if *d <= depth => continue,
+                Some(d) => *d = depth,
+                None => {
+                    depth_of.insert(fp, depth);
+                    self.progress.states += 1;
+                }
+            }
+            self.progress.depth = self.progress.depth.max(depth);
+            if self.full() {
+                break Verdict::Bounded {
+                    bound: "max_states",
+                };
+            }
+            if self.progress.states - last_report >= 20_000 {
+                last_report = self.progress.states;
+                self.progress.queue = stack.len() as u64;
+                self.progress.visited_bytes = (depth_of.capacity() as u64) * 13;
+                progress(&self.progress);
+            }
+            if depth >= self.limits.max_depth {
+                cut_short = true;
+                continue;
+            }
+            let choices = shell.on_state(&mut child, |w| w.choices());
+            stack.push((child, choices, 0));
+        };
+        self.progress.visited_bytes = (depth_of.capacity() as u64) * 13;
+        verdict
+    }
+
+    fn random(&mut self, par: &dyn Parallel, progress: &mut dyn FnMut(&Progress)) -> Verdict {
+        let shells: Mutex<Vec<World<P>>> =
+            Mutex::new((0..par.threads()).map(|_| self.root.fork()).collect());
+        let mut walk = 0u64;
+        while walk < self.limits.walks {
+            let batch = (self.limits.walks - walk).min(BATCH as u64) as usize;
+            self.progress.queue = self.limits.walks - walk;
+            self.progress.visited_bytes = visited_bytes(&self.visited);
+            progress(&self.progress);
+            type Walk = (Vec<u64>, Option<(Vec<Choice>, Violation)>);
+            let results: Vec<Mutex<Walk>> =
+                (0..batch).map(|_| Mutex::new((Vec::new(), None))).collect();
+            let history = self.history;
+            let limits = self.limits;
+            par.run(batch, &|i| {
+                let mut shell = shells
+                    .lock()
+                    .expect("no worker panicked")
+                    .pop()
+                    .unwrap_or_else(|| unreachable!("one shell per thread"));
+                let mut rng = SimRng::stream(limits.seed, "walk", walk + i as u64);
+                // A shell's own state stays the root's: steps run on copies.
+                let mut state = shell.save();
+                let mut fps = Vec::new();
+                let mut path = Vec::new();
+                let mut failed = None;
+                for _ in 0..limits.max_depth {
+                    let choices = shell.on_state(&mut state, |w| w.choices());
+                    if choices.is_empty() {
+                        break;
+                    }
+                    let choice = choices[rng.below(choices.len() as u64) as usize].clone();
+                    let (fp, violation) = step(&mut shell, &mut state, &choice, history);
+                    path.push(choice);
+                    fps.push(fp);
+                    if let Some(v) = violation {
+                        failed = Some((path, v));
+                        break;
+                    }
+                }
+                *results[i].lock().expect("no worker panicked") = (fps, failed);
+                shells.lock().expect("no worker panicked").push(shell);
+            });
+            for r in results {
+                let (fps, failed) = r.into_inner().expect("no worker panicked");
+                self.progress.transitions += fps.len() as u64;
+                self.progress.depth = self.progress.depth.max(fps.len() as u32);
+                for fp in fps {
+                    if self.visited.insert(fp) {
+                        self.progress.states += 1;
+                    }
+                }
+                if let Some((path, violation)) = failed {
+                    return Verdict::Violation { path, violation };
+                }
+                if self.full() {
+                    return Verdict::Bounded {
+                        bound: "max_states",
+                    };
+                }
+            }
+            walk += batch as u64;
+        }
+        Verdict::Bounded { bound: "walks" }
+    }
+}
