@@ -195,8 +195,9 @@ struct Found<P: Process> {
 }
 
 /// Searches every order of the adversary's steps from `root`'s state.
-/// `root` must be under an adversary ([`World::with_adversary`]) and
-/// still running. `progress` is called now and then.
+/// `root` must be under an adversary ([`World::with_adversary`]); the
+/// search starts after its nodes' starts. `progress` is called now and
+/// then.
 pub fn search<P: Process>(
     root: &World<P>,
     strategy: Strategy,
@@ -205,8 +206,10 @@ pub fn search<P: Process>(
     par: &dyn Parallel,
     progress: &mut dyn FnMut(&Progress),
 ) -> Report {
+    let mut root = root.fork();
+    root.start();
     let mut searcher = Searcher {
-        root,
+        root: &root,
         limits,
         history,
         visited: Visited::default(),

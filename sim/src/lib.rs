@@ -87,7 +87,7 @@ pub use time::{LocalTime, SimTime};
 pub use trace::{RecordKind, TraceMode, TraceRecord};
 pub use workload::{ClientGroup, Pin, WorkloadConfig};
 pub use world::{
-    Budgets, Choice, ConfigError, Factory, InFlight, RunStatus, Stats, Violation, World,
+    AdversarySetup, Budgets, Choice, ConfigError, Factory, InFlight, RunStatus, Stats, Violation, World,
     WorldConfig,
 };
 

@@ -165,11 +165,13 @@ pub(crate) struct Adversary {
 
 impl<P: Process> World<P> {
     /// Puts the world under an adversary with these budgets, before it has
-    /// run: from now on [`World::choices`] lists what may happen next and
-    /// [`World::apply`] does it; [`World::step`] takes the steps of
-    /// `script` in order and ends the run after the last. Invariants are
-    /// checked after every step. A world with scheduled faults is refused
-    /// (the adversary chooses the faults).
+    /// run (a world whose config has an [`AdversarySetup`] gets one when
+    /// built). The nodes' starts run first, in order, as in any world
+    /// ([`World::start`]); then [`World::choices`] lists what may happen
+    /// next and [`World::apply`] does it, and [`World::step`] takes the
+    /// steps of `script` in order and ends the run after the last.
+    /// Invariants are checked after every step. A world with scheduled
+    /// faults is refused (the adversary chooses the faults).
     pub fn with_adversary(
         mut self,
         budgets: Budgets,
@@ -186,6 +188,10 @@ impl<P: Process> World<P> {
         }
         let nodes = self.state.nodes.len();
         self.config.invariant_stride = 1;
+        self.config.adversary = Some(AdversarySetup {
+            budgets,
+            script: Vec::new(),
+        });
         self.state.until_check = 1;
         self.state.adv.timers = (0..nodes as u64).map(|i| i << TIMER_BITS).collect();
         self.adversary = Some(Adversary {
@@ -194,11 +200,14 @@ impl<P: Process> World<P> {
             starts: nodes as u64,
         });
         self.snapshots = vec![self.state.clone()];
-        // The starts run as in any world: every node at time zero, in order.
-        for _ in 0..nodes {
-            self.step();
-        }
         Ok(self)
+    }
+
+    /// Runs the nodes' starts, if they have not run: every node at time
+    /// zero, in id order. An adversary's first choice comes after them.
+    pub fn start(&mut self) {
+        let starts = self.adversary.as_ref().map_or(0, |a| a.starts);
+        while self.state.stats.events < starts && self.step() {}
     }
 
     /// A copy of this world at its current state, for a search worker: no
@@ -298,7 +307,7 @@ impl<P: Process> World<P> {
             return out;
         };
         let s = &self.state;
-        if !s.status.is_running() {
+        if !s.status.is_running() || s.stats.events < adv.starts {
             return out;
         }
         let budgets = adv.budgets;
@@ -421,6 +430,9 @@ impl<P: Process> World<P> {
         };
         if !self.state.status.is_running() {
             return Err("the run has stopped".into());
+        }
+        if self.state.stats.events < adv.starts {
+            return Err("the nodes have not started (World::start)".into());
         }
         let budgets = adv.budgets;
         let used = self.state.adv.used;

@@ -40,6 +40,19 @@ pub struct WorldConfig {
     /// Stop the run with `resource_limit` when the history holds more
     /// client operations than this.
     pub max_operations: usize,
+    /// An adversary chooses the steps instead of the seeded network and
+    /// clocks ([`World::with_adversary`]); `None` for a seeded run.
+    pub adversary: Option<AdversarySetup>,
+}
+
+/// What a world under an adversary is given: its budgets, and the steps to
+/// take for a replay (empty for a search).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AdversarySetup {
+    /// Budgets of operations and faults on one path.
+    pub budgets: Budgets,
+    /// The steps [`World::step`] takes, in order.
+    pub script: Vec<Choice>,
 }
 
 impl Default for WorldConfig {
@@ -59,6 +72,7 @@ impl Default for WorldConfig {
             max_events_per_instant: crate::limits::MAX_EVENTS_PER_INSTANT,
             max_pending_events: crate::limits::MAX_PENDING_EVENTS,
             max_operations: crate::limits::MAX_OPERATIONS,
+            adversary: None,
         }
     }
 }

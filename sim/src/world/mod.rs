@@ -38,7 +38,7 @@ mod faults;
 mod messages;
 
 pub use adversary::{Budgets, Choice, MAX_SPLIT_SERVERS};
-pub use config::{ConfigError, RunStatus, Stats, Violation, WorldConfig};
+pub use config::{AdversarySetup, ConfigError, RunStatus, Stats, Violation, WorldConfig};
 pub use faults::{validate_aimed, validate_fault};
 
 /// Builds a node's process from its durable state: at first boot (from
@@ -299,7 +299,8 @@ impl<P: Process> World<P> {
         // Snapshot 0 is always kept: seeking back without periodic snapshots
         // re-runs from it.
         let snapshots = vec![state.clone()];
-        Ok(World {
+        let adversary = config.adversary.clone();
+        let world = World {
             config,
             workloads: vec![Default::default()],
             factory,
@@ -314,7 +315,11 @@ impl<P: Process> World<P> {
             fault_applied: None,
             request_pin: None,
             adversary: None,
-        })
+        };
+        match adversary {
+            Some(a) => world.with_adversary(a.budgets, a.script),
+            None => Ok(world),
+        }
     }
 
     /// Sets what every client asks for: the operation family's workload
