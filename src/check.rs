@@ -341,6 +341,7 @@ impl Sweep<'_> {
 
 pub fn check(args: CheckArgs) -> anyhow::Result<bool> {
     let scenario = load(&args.scenario)?;
+    crate::run::refuse_search(&scenario)?;
     let shard = args.shard.unwrap_or(Shard::ALL);
     let range = args.seeds;
     let planned = shard.len(range);

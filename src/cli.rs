@@ -39,6 +39,51 @@ pub enum Command {
     Compare(CompareArgs),
     /// Open the lab, the desktop GUI (docs/gui.md).
     Gui(GuiArgs),
+    /// Search every order of steps of a small scenario with an [explore]
+    /// table, for a violation (docs/explore.md).
+    Explore(ExploreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// The scenario file (it must have an [explore] table).
+    pub scenario: PathBuf,
+    /// The search order (default: the file's `strategy`, else bfs).
+    #[arg(long, value_enum)]
+    pub strategy: Option<StrategyArg>,
+    /// Steps on a path (default: the file's `max_depth`, else 30).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(faultline_algorithms::scenario::MAX_DEPTH)))]
+    pub max_depth: Option<u32>,
+    /// Stop, not exhaustive, after this many distinct states (default: the
+    /// file's `max_states`, else 1,000,000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_states: Option<u64>,
+    /// Random walks to take (random strategy; default: the file's `walks`,
+    /// else 10,000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub walks: Option<u64>,
+    /// Threads (default: the number of CPUs). The result does not depend
+    /// on it; depth-first search uses one.
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Where to write the replay file of a violation (default:
+    /// faultline-failures/<scenario>-explored.toml).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Summary format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+/// Search orders of `faultline explore`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// Breadth-first: a shortest path to a violation.
+    Bfs,
+    /// Depth-first with the depth bound, one thread, little memory.
+    Dfs,
+    /// Random walks to the depth bound, for spaces too big to exhaust.
+    Random,
 }
 
 #[derive(Debug, Args)]

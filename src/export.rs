@@ -14,6 +14,7 @@ use std::path::Path;
 
 pub fn export(args: ExportArgs) -> anyhow::Result<bool> {
     let scenario = load(&args.scenario)?;
+    crate::run::refuse_search(&scenario)?;
     let seed = args.seed.unwrap_or(scenario.seed);
     let outcome = execute(&scenario, seed, None, TraceMode::Full)?;
     let fill = |out: &mut dyn Write| match args.format {

@@ -46,6 +46,7 @@ mod check;
 mod cli;
 mod compare;
 mod error;
+mod explore;
 mod export;
 mod history;
 mod list;
@@ -87,6 +88,7 @@ fn main() -> ExitCode {
         Command::Zoo(a) => zoo::zoo(a),
         Command::Compare(a) => compare::compare(a),
         Command::Gui(a) => gui(a),
+        Command::Explore(a) => explore::explore(a),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -50,8 +50,21 @@ pub fn load(path: &Path) -> anyhow::Result<Scenario> {
     Ok(Scenario::load(path)?)
 }
 
+/// A file with an `[explore]` table is searched, not run with a seed.
+pub fn refuse_search(scenario: &Scenario) -> anyhow::Result<()> {
+    if scenario.is_search() {
+        anyhow::bail!(
+            "{}: has an [explore] table, so it is searched, not run with a seed: `faultline explore {}` (or remove the table)",
+            scenario.file,
+            scenario.file
+        );
+    }
+    Ok(())
+}
+
 pub fn run(args: RunArgs) -> anyhow::Result<bool> {
     let scenario = load(&args.scenario)?;
+    refuse_search(&scenario)?;
     let seed = args.seed.unwrap_or(scenario.seed);
     let trace = if args.trace.is_some() {
         TraceMode::Full

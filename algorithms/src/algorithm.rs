@@ -511,6 +511,30 @@ pub trait AnyAlgorithm: Send + Sync {
     /// field, a bug name that is not a variant, a bug caught by a check the
     /// algorithm does not have.
     fn declaration_problems(&self) -> Vec<String>;
+    /// Builds a world as [`AnyAlgorithm::build`] does (`config` must have
+    /// an adversary) and searches it ([`faultline_sim::explore::search`]).
+    fn explore(
+        &self,
+        doc: &str,
+        config: WorldConfig,
+        invariants: Option<&[String]>,
+        job: ExploreJob<'_>,
+    ) -> Result<faultline_sim::explore::Report, ParamError>;
+}
+
+/// What [`AnyAlgorithm::explore`] is asked to do.
+pub struct ExploreJob<'a> {
+    /// The search order.
+    pub strategy: faultline_sim::explore::Strategy,
+    /// Depth, state and walk bounds.
+    pub limits: faultline_sim::explore::Limits,
+    /// Check the history for linearizability after every step that
+    /// completes an operation, with this step budget; `None`: do not.
+    pub linearizability: Option<u64>,
+    /// Where the search's tasks run.
+    pub par: &'a dyn faultline_sim::explore::Parallel,
+    /// Called now and then with the search's counts.
+    pub progress: &'a mut dyn FnMut(&faultline_sim::explore::Progress),
 }
 
 impl<A: Algorithm> AnyAlgorithm for A {
@@ -562,6 +586,47 @@ impl<A: Algorithm> AnyAlgorithm for A {
             world = world.with_time_checks(time_checks.to_vec());
         }
         Ok(Box::new(world))
+    }
+
+    fn explore(
+        &self,
+        doc: &str,
+        config: WorldConfig,
+        invariants: Option<&[String]>,
+        job: ExploreJob<'_>,
+    ) -> Result<faultline_sim::explore::Report, ParamError> {
+        if config.adversary.is_none() {
+            return Err(ParamError::unlocated(
+                "an explored world needs an adversary: an [explore] table",
+            ));
+        }
+        let params: A::Params = parse_settings(doc, &config)?;
+        let workloads = <<A::Node as Process>::Family as Family>::parse_workloads(doc, &config)?;
+        let shared = A::prepare(params, doc, &config)?;
+        let chosen = select_invariants(A::invariants(&shared), invariants)?;
+        let world = world::<A>(config, shared, chosen)
+            .and_then(|w| w.with_workloads(workloads))
+            .map_err(|e| ParamError::unlocated(e.to_string()))?;
+        let steps = job.linearizability;
+        let history = move |h: &[faultline_sim::OpOf<A::Node>]| -> Result<(), (String, String)> {
+            let Some(steps) = steps else {
+                return Ok(());
+            };
+            let model = <<<A::Node as Process>::Family as faultline_sim::OpFamily>::Model>::default();
+            let result = faultline_checker::check(&model, h, faultline_checker::Budget::steps(steps));
+            match crate::scenario::outcome::linearizability_report(&result, steps).1 {
+                None => Ok(()),
+                Some(reason) => Err(("linearizability".to_string(), reason)),
+            }
+        };
+        Ok(faultline_sim::explore::search(
+            &world,
+            job.strategy,
+            job.limits,
+            &history,
+            job.par,
+            job.progress,
+        ))
     }
 
     fn declaration_problems(&self) -> Vec<String> {

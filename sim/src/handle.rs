@@ -153,6 +153,11 @@ pub trait SimHandle {
     fn observe(&self, id: NodeId, index: usize) -> Option<u64>;
     /// The events the nodes reported so far, in order.
     fn reports(&self) -> &[Report];
+    /// The steps of an explored path being replayed, in words, in order
+    /// (empty for a seeded run).
+    fn script_labels(&self) -> Vec<String>;
+    /// How many of the path's steps have been taken.
+    fn script_position(&self) -> usize;
 }
 
 impl<P: Process> SimHandle for World<P> {
@@ -285,5 +290,11 @@ impl<P: Process> SimHandle for World<P> {
     }
     fn reports(&self) -> &[Report] {
         World::reports(self)
+    }
+    fn script_labels(&self) -> Vec<String> {
+        World::script_labels(self)
+    }
+    fn script_position(&self) -> usize {
+        World::script_position(self)
     }
 }

@@ -26,6 +26,7 @@
 
 pub mod compare;
 mod error;
+pub mod explore;
 pub mod minimize;
 pub mod nemesis;
 pub mod outcome;
@@ -34,6 +35,8 @@ mod raw;
 pub mod replay;
 
 pub use error::{Location, ScenarioError, plain_toml_message};
+pub use explore::{Counterexample, ExploreOverrides};
+pub use parse::{ExploreSpec, MAX_DEPTH};
 pub use minimize::Minimized;
 pub use nemesis::{NemesisConfig, NemesisKind};
 pub use outcome::{CheckFailure, LinearizabilityReport, LivenessReport, RunReport, op_timings};
@@ -214,6 +217,9 @@ pub struct Scenario {
     pub expect: Expectation,
     /// Set when this file is a replay file.
     pub replay: Option<ReplayInfo>,
+    /// The search and budgets of `faultline explore`, when the file has
+    /// an `[explore]` table.
+    pub explore: Option<ExploreSpec>,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -310,8 +316,23 @@ impl Scenario {
             faults: self.fault_schedule(seed),
             invariant_stride: self.checks.stride,
             trace,
+            adversary: self.explore.map(|e| AdversarySetup {
+                budgets: e.budgets,
+                script: self
+                    .replay
+                    .as_ref()
+                    .and_then(|r| r.steps.clone())
+                    .unwrap_or_default(),
+            }),
             ..WorldConfig::default()
         }
+    }
+
+    /// Whether this file is searched by `faultline explore` (it has an
+    /// `[explore]` table) rather than run: a replay of a path the search
+    /// found is run like any replay.
+    pub fn is_search(&self) -> bool {
+        self.explore.is_some() && self.replay.as_ref().is_none_or(|r| r.steps.is_none())
     }
 
     /// Builds a run with `config` (normally from [`Scenario::world_config`])

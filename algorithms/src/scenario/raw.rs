@@ -47,6 +47,35 @@ pub(crate) struct RawScenario {
     pub checks: Option<RawChecks>,
     #[serde(default)]
     pub replay: Option<Spanned<RawReplay>>,
+    #[serde(default)]
+    pub explore: Option<Spanned<RawExplore>>,
+}
+
+/// `[explore]`: how `faultline explore` searches, and the adversary's
+/// budgets.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExplore {
+    #[serde(default)]
+    pub strategy: Option<Spanned<String>>,
+    #[serde(default)]
+    pub max_depth: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub max_states: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub walks: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub operations: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub crashes: Option<u32>,
+    #[serde(default)]
+    pub restarts: Option<u32>,
+    #[serde(default)]
+    pub partitions: Option<u32>,
+    #[serde(default)]
+    pub drops: Option<u32>,
+    #[serde(default)]
+    pub duplicates: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -472,6 +501,8 @@ pub(crate) struct RawReplay {
     pub time: Option<String>,
     #[serde(default)]
     pub swarm: Option<String>,
+    #[serde(default)]
+    pub steps: Option<Spanned<Vec<faultline_sim::Choice>>>,
 }
 
 /// A non-negative human duration (`"150ms"`).

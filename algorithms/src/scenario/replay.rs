@@ -52,6 +52,9 @@ pub struct ReplayInfo {
     pub time: Option<String>,
     /// What swarm testing chose for this seed, if the nemesis used it.
     pub swarm: Option<String>,
+    /// The adversary's steps, for a path `faultline explore` found (the
+    /// file then has an `[explore]` table with the budgets).
+    pub steps: Option<Vec<faultline_sim::Choice>>,
 }
 
 /// Formats a fingerprint as written in replay files and summaries.
@@ -122,6 +125,7 @@ impl ReplayInfo {
             event: r.event,
             time: r.time.clone(),
             swarm: r.swarm.clone(),
+            steps: r.steps.as_ref().map(|s| s.get_ref().clone()),
         })
     }
 }

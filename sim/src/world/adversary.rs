@@ -254,6 +254,64 @@ impl<P: Process> World<P> {
         r
     }
 
+    /// `choice` in words, as it would be taken now: a delivery names its
+    /// sender, receiver and message; a timer its payload.
+    pub fn describe_choice(&self, choice: &Choice) -> String {
+        let find_msg = |id: MsgId| {
+            self.state.queue.iter().find_map(|(_, _, e)| match e {
+                Event::Deliver {
+                    msg_id,
+                    from,
+                    to,
+                    msg,
+                    ..
+                } if *msg_id == id => Some(format!("{from} -> {to} {msg:?}")),
+                _ => None,
+            })
+        };
+        match choice {
+            Choice::Deliver { msg } | Choice::Drop { msg } | Choice::Duplicate { msg } => {
+                match find_msg(*msg) {
+                    Some(m) => format!("{} #{}: {m}", choice.kind(), msg.0),
+                    None => choice.to_string(),
+                }
+            }
+            Choice::Timer { node, timer } => {
+                let payload = self.state.queue.iter().find_map(|(_, _, e)| match e {
+                    Event::Timer { id, timer: t, .. } if id == timer => Some(format!("{t:?}")),
+                    _ => None,
+                });
+                match payload {
+                    Some(p) => format!("fire {node}'s timer {p}"),
+                    None => choice.to_string(),
+                }
+            }
+            _ => choice.to_string(),
+        }
+    }
+
+    /// Every step of the script in words ([`World::describe_choice`]), as
+    /// each is taken from the start.
+    pub fn script_labels(&self) -> Vec<String> {
+        let Some(adv) = &self.adversary else {
+            return Vec::new();
+        };
+        let mut w = self.fork();
+        w.state = self.snapshots.first().cloned().unwrap_or_else(|| self.state.clone());
+        if w.state.stats.events > adv.starts {
+            return adv.script.iter().map(|c| c.to_string()).collect();
+        }
+        w.start();
+        adv.script
+            .iter()
+            .map(|c| {
+                let label = w.describe_choice(c);
+                let _ = w.apply(c);
+                label
+            })
+            .collect()
+    }
+
     /// The budgets of the adversary, if the world has one.
     pub fn budgets(&self) -> Option<Budgets> {
         self.adversary.as_ref().map(|a| a.budgets)

@@ -33,10 +33,12 @@ use std::ops::Range;
 use std::time::Duration;
 use toml::Spanned;
 
+mod explore;
 mod faults;
 mod over_time;
 mod setup;
 
+pub use explore::{DEFAULT_DEPTH, DEFAULT_STATES, DEFAULT_WALKS, ExploreSpec, MAX_DEPTH};
 use faults::{Nodes, fault, nemesis};
 use setup::{client_section, network};
 
@@ -139,6 +141,7 @@ pub(crate) fn parse(file: &str, text: &str, authored: bool) -> Result<Scenario, 
         nemesis: nemesis.as_ref(),
         strict: authored && raw.replay.is_none(),
     };
+    let explore = explore::explore(&cx, &raw, clients)?;
     let checks = checks(&cx, &raw, &info, &nodes, &schedule)?;
     let expect = expectation(&cx, &raw, &info, &checks)?;
     let replay = match &raw.replay {
@@ -151,6 +154,14 @@ pub(crate) fn parse(file: &str, text: &str, authored: bool) -> Result<Scenario, 
         )?),
         None => None,
     };
+    if let (Some(r), None) = (&raw.replay, &explore)
+        && let Some(steps) = &r.get_ref().steps
+    {
+        return Err(cx.err(
+            steps.span(),
+            "replay steps are an explored path; expected an [explore] table with the budgets they were found under",
+        ));
+    }
     if replay.is_some() && nemesis.is_some() {
         let span = raw.nemesis.as_ref().map(|n| n.span()).unwrap_or(0..0);
         return Err(cx.err(
@@ -178,6 +189,7 @@ pub(crate) fn parse(file: &str, text: &str, authored: bool) -> Result<Scenario, 
         checks,
         expect,
         replay,
+        explore,
     };
     // The algorithm validates its own parameters when it builds a world;
     // building one now makes a bad parameter a load-time error.
