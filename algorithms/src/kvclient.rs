@@ -52,7 +52,7 @@ pub trait LeaderService: Process<Family = KvFamily> {
 }
 
 /// A client's patience.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClientTimeouts {
     /// Retry at another server after this long without a reply.
     pub timeout: Duration,
@@ -78,7 +78,7 @@ impl ClientTimeouts {
 }
 
 /// The operation a client is working on.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct PendingOp {
     /// The kernel's operation id.
     pub op: OpId,
@@ -95,7 +95,7 @@ pub struct PendingOp {
 }
 
 /// A client's state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct KvClient {
     timeouts: ClientTimeouts,
     /// The server the client believes leads.

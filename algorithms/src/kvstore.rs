@@ -81,7 +81,7 @@ pub struct KvStore {
 }
 
 /// What applying one entry did.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Applied {
     /// A no-op.
     Noop,

@@ -16,6 +16,7 @@ pub mod algorithm;
 pub mod async_replica;
 pub mod chain;
 pub mod family;
+pub mod fixed;
 pub mod gossip;
 pub mod hashing;
 pub mod kvclient;

@@ -101,9 +101,9 @@ impl PingStormParams {
 }
 
 /// A ping storm node.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct PingStorm {
-    params: Arc<PingStormParams>,
+    params: crate::fixed::Fixed<PingStormParams>,
     /// Messages received since the last start.
     pub received: u64,
 }
@@ -112,7 +112,7 @@ impl PingStorm {
     /// A node of a storm with these parameters.
     pub fn new(params: Arc<PingStormParams>) -> Self {
         PingStorm {
-            params,
+            params: params.into(),
             received: 0,
         }
     }

@@ -18,7 +18,7 @@
 //! use std::time::Duration;
 //!
 //! /// Every node pings the next one once a second.
-//! #[derive(Clone, Debug)]
+//! #[derive(Clone, Debug, Hash)]
 //! struct Ping { pongs: u64 }
 //!
 //! impl Process for Ping {

@@ -6,7 +6,7 @@ use faultline_sim::*;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Ticker {
     ticks: u64,
     pings: u64,

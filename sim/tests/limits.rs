@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// What a test node does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Plan {
     /// Server 0 sends one message; every receiver answers it at once.
     Echo,
@@ -19,7 +19,7 @@ enum Plan {
     Flood,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Node {
     plan: Plan,
 }

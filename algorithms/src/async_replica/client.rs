@@ -22,7 +22,7 @@ use faultline_sim::{Ctx, NodeId, NodeView, OpId, Outcome};
 type CCtx<'a> = Ctx<'a, AsyncNode>;
 
 /// A client's state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct AsyncClient {
     timeouts: ClientTimeouts,
     reads: ReadFrom,

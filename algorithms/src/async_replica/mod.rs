@@ -68,7 +68,7 @@ use std::sync::Arc;
 /// What survives a crash: a data server's log (written through), epoch
 /// and primary; the monitor's epoch and primary; a client's sequence
 /// number.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AsyncDurable {
     /// Times this node has started.
     pub boots: u64,
@@ -86,7 +86,7 @@ pub struct AsyncDurable {
 }
 
 /// A node: the monitor, a data server or a client.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub enum AsyncNode {
     /// The monitor (n0).
     Monitor(Box<Monitor>),

@@ -27,7 +27,7 @@ use std::sync::Arc;
 type MCtx<'a> = Ctx<'a, AsyncNode>;
 
 /// A failover in progress.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Fencing {
     /// The new epoch.
     pub epoch: u64,
@@ -36,9 +36,9 @@ pub struct Fencing {
 }
 
 /// The monitor's state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Monitor {
-    params: Arc<AsyncParams>,
+    params: crate::fixed::Fixed<AsyncParams>,
     servers: u32,
     epoch: u64,
     primary: Option<NodeId>,
@@ -58,7 +58,7 @@ impl Monitor {
             (durable.epoch, durable.primary)
         };
         Monitor {
-            params,
+            params: params.into(),
             servers,
             epoch,
             primary,

@@ -29,7 +29,7 @@ pub const MONITOR: NodeId = NodeId(0);
 pub const FIRST_PRIMARY: NodeId = NodeId(1);
 
 /// A client's write waiting for replica acknowledgements.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Waiter {
     client: NodeId,
     seq: u64,
@@ -37,9 +37,9 @@ struct Waiter {
 }
 
 /// A data server.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: Arc<AsyncParams>,
+    params: crate::fixed::Fixed<AsyncParams>,
     id: NodeId,
     servers: u32,
     boots: u64,
@@ -76,7 +76,7 @@ impl Server {
             (durable.epoch, durable.primary)
         };
         let mut s = Server {
-            params,
+            params: params.into(),
             id,
             servers,
             boots: durable.boots,

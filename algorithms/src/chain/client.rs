@@ -19,7 +19,7 @@ use faultline_sim::{Ctx, NodeId, NodeView, OpId, Outcome};
 type CCtx<'a> = Ctx<'a, ChainNode>;
 
 /// A client's state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct ChainClient {
     timeouts: ClientTimeouts,
     reads: ReadMode,

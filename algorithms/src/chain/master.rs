@@ -35,9 +35,9 @@ use std::sync::Arc;
 type CCtx<'a> = Ctx<'a, ChainNode>;
 
 /// The master.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Master {
-    params: Arc<ChainParams>,
+    params: crate::fixed::Fixed<ChainParams>,
     config: Arc<Config>,
     /// When each member last pinged (monotonic clock).
     last_heard: BTreeMap<NodeId, LocalTime>,
@@ -61,7 +61,7 @@ impl Master {
             .clone()
             .unwrap_or_else(|| Arc::new(Config::initial(servers)));
         Master {
-            params,
+            params: params.into(),
             joiner_ready: config.joining.is_none(),
             config,
             last_heard: BTreeMap::new(),

@@ -72,7 +72,7 @@ pub const MASTER: NodeId = NodeId(0);
 /// What survives a crash: for a chain server its store (written through,
 /// for the last member's recovery) and the configuration it held; for the
 /// master the configuration; for a client its session's sequence number.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ChainDurable {
     /// Times this node has started.
     pub boots: u64,
@@ -85,7 +85,7 @@ pub struct ChainDurable {
 }
 
 /// A node: the master, a chain server or a client.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub enum ChainNode {
     /// The master (n0).
     Master(Box<Master>),

@@ -49,7 +49,7 @@ use std::sync::Arc;
 type CCtx<'a> = Ctx<'a, ChainNode>;
 
 /// An update applied and sent down the chain, not yet acknowledged.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct SentEntry {
     /// The update.
     pub command: Arc<Command>,
@@ -58,7 +58,7 @@ pub struct SentEntry {
 }
 
 /// A write the head answers once it is committed.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Waiting {
     client_seq: u64,
     update: u64,
@@ -66,9 +66,9 @@ struct Waiting {
 }
 
 /// A chain server.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: Arc<ChainParams>,
+    params: crate::fixed::Fixed<ChainParams>,
     id: NodeId,
     boots: u64,
     config: Arc<Config>,
@@ -110,7 +110,7 @@ impl Server {
         let first_boot = d.boots == 0;
         let digest = d.state.store.digest();
         Server {
-            params,
+            params: params.into(),
             id,
             boots: d.boots + 1,
             ready: first_boot && config.has(id, 1),

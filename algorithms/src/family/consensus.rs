@@ -143,7 +143,7 @@ mod tests {
     /// each server decides the first proposal it hears. With `central`,
     /// every client asks `n0`, so there is one decision; without, clients
     /// ask different servers (the planted mistake: no agreement at all).
-    #[derive(Clone, Debug)]
+    #[derive(Clone, Debug, Hash)]
     enum Toy {
         Server {
             decided: Option<String>,

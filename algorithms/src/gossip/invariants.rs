@@ -52,7 +52,7 @@ fn acked_values<'a>(
 /// if it was an acknowledged write) and looks only at the operations after
 /// that, so its cost per event follows the values still in flight rather
 /// than every value ever acknowledged.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct AckedValuesSurvive {
     /// Every operation before this index of the history is settled.
     settled: usize,
@@ -99,6 +99,10 @@ impl Invariant<GossipNode> for AckedValuesSurvive {
             }
         }
         Ok(())
+    }
+    fn memory(&self) -> u64 {
+        // memory: how far into the history every operation is settled.
+        faultline_sim::hash::stable_hash(self)
     }
     fn clone_box(&self) -> Box<dyn Invariant<GossipNode>> {
         Box::new(self.clone())

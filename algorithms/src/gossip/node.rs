@@ -42,7 +42,7 @@ pub enum GossipTimer {
 }
 
 /// A node: a server holding the set, or a client adding to it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub enum GossipNode {
     /// A server.
     Server(Server),
@@ -51,17 +51,17 @@ pub enum GossipNode {
 }
 
 /// A server's volatile state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: Arc<GossipParams>,
+    params: crate::fixed::Fixed<GossipParams>,
     /// The values this server holds in memory.
     pub values: BTreeSet<String>,
 }
 
 /// A client's volatile state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Client {
-    params: Arc<GossipParams>,
+    params: crate::fixed::Fixed<GossipParams>,
     id: NodeId,
     pending: Option<(OpId, String, TimerId)>,
     attempts: u64,
@@ -75,7 +75,7 @@ impl GossipNode {
     /// A server recovering from its durable set.
     pub fn server(params: Arc<GossipParams>, durable: &BTreeSet<String>) -> Self {
         GossipNode::Server(Server {
-            params,
+            params: params.into(),
             values: durable.clone(),
         })
     }
@@ -83,7 +83,7 @@ impl GossipNode {
     /// A client.
     pub fn client(params: Arc<GossipParams>, id: NodeId) -> Self {
         GossipNode::Client(Client {
-            params,
+            params: params.into(),
             id,
             pending: None,
             attempts: 0,

@@ -158,3 +158,13 @@ fn params_are_validated_with_their_location() {
         err.message
     );
 }
+
+/// `acked_values_survive` remembers how far the history is settled, and
+/// its `memory()` changes as writes reach a disk; `convergence`, judged at
+/// the end only, remembers nothing.
+#[test]
+fn invariant_memory_changes_as_it_learns() {
+    let (_, memories) = crate::testkit::run_kv_probed::<Gossip>(1, GossipParams::default(), 3);
+    crate::testkit::assert_memory_learns(&memories, &["acked_values_survive"]);
+    assert_eq!(memories.lock().unwrap()["convergence"], vec![0]);
+}

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 type Cx<'a, 'b> = &'a mut Ctx<'b, KvNode>;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Pending {
     op: OpId,
     input: KvInput,
@@ -23,9 +23,9 @@ struct Pending {
 }
 
 /// A client's volatile state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Client {
-    shared: Arc<Shared>,
+    shared: crate::fixed::Fixed<Shared>,
     /// The membership version this client routes with.
     pub version: u32,
     pending: Option<Pending>,
@@ -40,7 +40,7 @@ impl Client {
     /// A new client at version 0.
     pub fn new(shared: Arc<Shared>) -> Client {
         Client {
-            shared,
+            shared: shared.into(),
             version: 0,
             pending: None,
             acked: Vec::new(),

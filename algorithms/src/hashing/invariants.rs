@@ -3,6 +3,7 @@
 use super::msg::Stamp;
 use super::node::KvNode;
 use super::params::Shared;
+use crate::fixed::Fixed;
 use faultline_sim::{Invariant, NodeId, NodeKind, WorldRef};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -27,7 +28,7 @@ pub const INVARIANTS: [(&str, &str); 3] = [
 pub fn boxed(shared: Arc<Shared>) -> Vec<Box<dyn Invariant<KvNode>>> {
     vec![
         Box::new(AckedWritesSurvive {
-            shared: shared.clone(),
+            shared: shared.clone().into(),
             seen: BTreeMap::new(),
             acked: BTreeMap::new(),
         }),
@@ -40,9 +41,9 @@ pub fn boxed(shared: Arc<Shared>) -> Vec<Box<dyn Invariant<KvNode>>> {
 
 /// See [`INVARIANTS`]. Remembers, per key, the highest stamp ever
 /// acknowledged to a client (read incrementally from the clients' lists).
-#[derive(Clone)]
+#[derive(Clone, Hash)]
 struct AckedWritesSurvive {
-    shared: Arc<Shared>,
+    shared: Fixed<Shared>,
     /// How many acks of each client were already read.
     seen: BTreeMap<NodeId, usize>,
     acked: BTreeMap<String, Stamp>,
@@ -101,6 +102,10 @@ impl Invariant<KvNode> for AckedWritesSurvive {
             }
         }
         Ok(())
+    }
+    fn memory(&self) -> u64 {
+        // memory: how many acks of each client were read, the highest acked stamp per key (the shared configuration is constant).
+        faultline_sim::hash::stable_hash(self)
     }
     fn clone_box(&self) -> Box<dyn Invariant<KvNode>> {
         Box::new(self.clone())

@@ -164,7 +164,7 @@ pub enum KvTimer {
 /// What survives a crash: the membership version always (a replacement
 /// machine is configured with the current ring), the data only when the
 /// store is durable.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub struct KvDurable {
     /// Whether the node has booted before (a restart, not a first boot).
     pub booted: bool,

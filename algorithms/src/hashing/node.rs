@@ -9,7 +9,7 @@ use faultline_sim::{Ctx, NodeId, NodeView, OpId, Outcome, Process, ViewSection};
 use std::sync::Arc;
 
 /// A node of the sharded store.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub enum KvNode {
     /// A storage node.
     Server(Server),

@@ -45,7 +45,7 @@ impl PlacementKind {
 }
 
 /// A placement function bound to one membership.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum Placer {
     /// Ring consistent hashing.
     Ring(Ring),

@@ -12,7 +12,7 @@ use super::hash::{hash_pair, ring_fraction};
 use faultline_sim::NodeId;
 
 /// A hash ring: sorted virtual-node points of a set of nodes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Ring {
     /// `(position, node)`, sorted.
     points: Vec<(u64, NodeId)>,

@@ -14,7 +14,7 @@ use std::time::Duration;
 type Cx<'a, 'b> = &'a mut Ctx<'b, KvNode>;
 
 /// A write waiting for its replicas.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct PendingWrite {
     client: NodeId,
     op: OpId,
@@ -28,9 +28,9 @@ struct PendingWrite {
 }
 
 /// A storage node's volatile state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Server {
-    shared: Arc<Shared>,
+    shared: crate::fixed::Fixed<Shared>,
     id: NodeId,
     /// The membership version this node acts on.
     pub version: u32,
@@ -77,7 +77,7 @@ impl Server {
             handed: BTreeMap::new(),
             served: 0,
             keys_received: 0,
-            shared,
+            shared: shared.into(),
         }
     }
 

@@ -339,3 +339,16 @@ fn wide_sweep_of_correct_configurations() {
         }
     }
 }
+
+/// `acked_writes_survive` remembers every acknowledged stamp, and its
+/// `memory()` changes as clients are acknowledged; the end-state checks
+/// remember nothing.
+#[test]
+fn invariant_memory_changes_as_it_learns() {
+    let (_, memories) =
+        crate::testkit::run_kv_probed::<ShardedKv>(1, ShardedKvParams::default(), 3);
+    crate::testkit::assert_memory_learns(&memories, &["acked_writes_survive"]);
+    let log = memories.lock().unwrap();
+    assert_eq!(log["keys_on_preference_list"], vec![0]);
+    assert_eq!(log["movement_budget"], vec![0]);
+}

@@ -14,7 +14,7 @@ use faultline_sim::NodeId;
 use std::time::Duration;
 
 /// What a version changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Change {
     /// The initial membership.
     Initial,
@@ -35,7 +35,7 @@ impl Change {
 }
 
 /// One membership version.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Version {
     /// When the change is announced (local time of the node that changes).
     pub at: Duration,
@@ -48,7 +48,7 @@ pub struct Version {
 }
 
 /// Every membership version of a run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Topology {
     /// Versions in order; index = version number.
     pub versions: Vec<Version>,

@@ -12,7 +12,7 @@
 use crate::algorithm::ParamError;
 
 /// The quorum sizes in force for `acceptors` acceptors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Quorums {
     /// Promises a proposer needs before phase 2.
     pub q1: usize,

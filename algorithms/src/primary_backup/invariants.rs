@@ -36,7 +36,7 @@ fn changed<'a>(world: &WorldRef<'a, PbNode>) -> impl Iterator<Item = (NodeId, &'
         .filter(move |(id, _)| touched.is_none_or(|t| t == *id))
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct OneViewPerNumber {
     /// Each view number seen, as first seen, and by whom.
     views: BTreeMap<u64, (NodeId, View)>,
@@ -85,12 +85,16 @@ impl Invariant<PbNode> for OneViewPerNumber {
         }
         Ok(())
     }
+    fn memory(&self) -> u64 {
+        // memory: each view number seen with its first view and knower, the service's last and highest view number.
+        faultline_sim::hash::stable_hash(self)
+    }
     fn clone_box(&self) -> Box<dyn Invariant<PbNode>> {
         Box::new(self.clone())
     }
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct AckedBeforeNext {
     /// The view service's view at the last check.
     last: View,
@@ -124,6 +128,10 @@ impl Invariant<PbNode> for AckedBeforeNext {
             }
         }
         Ok(())
+    }
+    fn memory(&self) -> u64 {
+        // memory: the view service's view at the last check.
+        faultline_sim::hash::stable_hash(self)
     }
     fn clone_box(&self) -> Box<dyn Invariant<PbNode>> {
         Box::new(self.clone())

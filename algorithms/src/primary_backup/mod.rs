@@ -71,7 +71,7 @@ type PbCtx<'a> = Ctx<'a, PbNode>;
 /// What survives a crash: the view service's view; a replica's view, its
 /// acknowledgement, store and version; for a client, its session's
 /// sequence number.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PbDurable {
     /// The view service's current view.
     pub vs_view: View,
@@ -97,7 +97,7 @@ pub struct PbDurable {
 }
 
 /// A primary-backup node: the view service, a replica or a client.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub enum PbNode {
     /// The view service (n0).
     ViewService(ViewService),

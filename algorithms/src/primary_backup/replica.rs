@@ -46,7 +46,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 /// A batch the primary applied and forwarded, waiting for the backup.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Batch {
     /// The store version it applies to.
     pub version: u64,
@@ -57,7 +57,7 @@ pub struct Batch {
 }
 
 /// Where a primary stands with its backup.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BackupStatus {
     /// This replica is not a primary.
     NotPrimary,
@@ -82,9 +82,9 @@ impl BackupStatus {
 }
 
 /// A replica.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Replica {
-    params: Arc<PrimaryBackupParams>,
+    params: crate::fixed::Fixed<PrimaryBackupParams>,
     id: NodeId,
     // --- durable (mirrored)
     view: View,
@@ -106,7 +106,7 @@ impl Replica {
     /// A replica recovering from durable state.
     pub fn recover(params: Arc<PrimaryBackupParams>, id: NodeId, d: &super::PbDurable) -> Self {
         Replica {
-            params,
+            params: params.into(),
             id,
             view: d.view,
             acked: d.acked,

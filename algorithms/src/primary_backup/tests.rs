@@ -198,3 +198,14 @@ fn the_lab_view_shows_roles_and_backup_status() {
     roles.sort();
     assert_eq!(roles, ["backup", "idle", "idle", "primary"]);
 }
+
+/// Both invariants remember the views they saw, and their `memory()` (what
+/// exhaustive exploration tells states apart by) changes as the view
+/// service issues views.
+#[test]
+fn every_invariant_memory_changes_as_it_learns() {
+    let (_, memories) =
+        crate::testkit::run_kv_probed::<PrimaryBackup>(1, PrimaryBackupParams::default(), 3);
+    let names = super::invariants::INVARIANTS.map(|(name, _)| name);
+    crate::testkit::assert_memory_learns(&memories, &names);
+}

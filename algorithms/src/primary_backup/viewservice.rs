@@ -28,9 +28,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The view service's state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct ViewService {
-    params: Arc<PrimaryBackupParams>,
+    params: crate::fixed::Fixed<PrimaryBackupParams>,
     /// The current view (mirrors the durable copy).
     view: View,
     /// Whether its primary acknowledged it.
@@ -49,7 +49,7 @@ impl ViewService {
     /// durable state.
     pub fn recover(params: Arc<PrimaryBackupParams>, view: View, acked: bool) -> Self {
         ViewService {
-            params,
+            params: params.into(),
             view,
             acked,
             last_ping: BTreeMap::new(),

@@ -18,7 +18,7 @@ use faultline_sim::{Ctx, NodeId, NodeView, OpId, Outcome};
 type CCtx<'a> = Ctx<'a, QuorumNode>;
 
 /// A client's state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct QuorumClient {
     timeouts: ClientTimeouts,
     servers: u32,

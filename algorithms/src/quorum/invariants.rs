@@ -75,7 +75,7 @@ fn disk_holds(
 /// time, so its cost does not grow with the event rate: a lost copy stays
 /// lost (nothing brings back a write that no disk holds), so a look every
 /// 50ms finds it all the same.
-#[derive(Clone)]
+#[derive(Clone, Hash)]
 struct AckedWritesReplicated {
     w: usize,
     next: SimTime,
@@ -114,6 +114,10 @@ impl Invariant<QuorumNode> for AckedWritesReplicated {
             }
         }
         Ok(())
+    }
+    fn memory(&self) -> u64 {
+        // memory: when it looks next (and w, constant).
+        faultline_sim::hash::stable_hash(self)
     }
     fn clone_box(&self) -> Box<dyn Invariant<QuorumNode>> {
         Box::new(self.clone())

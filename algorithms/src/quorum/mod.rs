@@ -105,7 +105,7 @@ use version::Versions;
 
 /// What survives a crash: a server's store, the hints it holds and its
 /// write counter; a client's session sequence number.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct QuorumDurable {
     /// The keys a server owns, with their versions.
     pub store: BTreeMap<String, Versions>,
@@ -123,7 +123,7 @@ pub struct QuorumDurable {
 }
 
 /// A node: a server or a client.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub enum QuorumNode {
     /// A server: replica and coordinator.
     Server(Box<Server>),

@@ -50,7 +50,7 @@ mod coordinator;
 pub const ACKED_LOG: usize = 32;
 
 /// Where an operation's phase stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Gathering `r` replies.
     Reading,
@@ -59,7 +59,7 @@ pub enum Phase {
 }
 
 /// An operation this server coordinates.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct CoordOp {
     /// The client.
     pub client: NodeId,
@@ -83,11 +83,11 @@ pub struct CoordOp {
 }
 
 /// A server's state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Server {
     id: NodeId,
-    params: Arc<QuorumParams>,
-    ring: Arc<Ring>,
+    params: crate::fixed::Fixed<QuorumParams>,
+    ring: crate::fixed::Fixed<Ring>,
     servers: u32,
     /// The keys it owns, with their versions (on disk too).
     store: BTreeMap<String, Versions>,
@@ -122,8 +122,8 @@ impl Server {
     ) -> Self {
         Server {
             id,
-            params,
-            ring,
+            params: params.into(),
+            ring: ring.into(),
             servers,
             store: durable.store.clone(),
             hints: durable.hints.clone(),

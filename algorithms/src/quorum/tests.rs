@@ -197,3 +197,13 @@ fn concurrent_appends_survive_as_siblings_and_not_under_lww() {
         assert_eq!(lost.check, "durability", "seed {seed}: {}", lost.reason);
     }
 }
+
+/// `acked_writes_replicated` remembers when it looks next, and its
+/// `memory()` changes as time goes; `convergence`, judged at the end only,
+/// remembers nothing.
+#[test]
+fn invariant_memory_changes_as_it_learns() {
+    let (_, memories) = crate::testkit::run_kv_probed::<Quorum>(1, QuorumParams::default(), 3);
+    crate::testkit::assert_memory_learns(&memories, &["acked_writes_replicated"]);
+    assert_eq!(memories.lock().unwrap()["convergence"], vec![0]);
+}

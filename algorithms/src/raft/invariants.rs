@@ -76,6 +76,10 @@ macro_rules! named {
             fn clone_box(&self) -> Box<dyn Invariant<RaftNode>> {
                 Box::new(self.clone())
             }
+            fn memory(&self) -> u64 {
+                // Every field the invariant keeps (its derived `Hash`).
+                faultline_sim::hash::stable_hash(self)
+            }
         }
     };
 }
@@ -119,6 +123,15 @@ struct Forget {
     countdown: u32,
 }
 
+/// Left out of an invariant's [`Invariant::memory`]: the countdown only
+/// decides when records below the floor are dropped, and those are never
+/// consulted again, so two invariants that differ only in it give the same
+/// verdict on every future state. Hashing it would make every event count
+/// (mod [`FORGET_EVERY`]) a different state to exhaustive exploration.
+impl std::hash::Hash for Forget {
+    fn hash<H: std::hash::Hasher>(&self, _state: &mut H) {}
+}
+
 impl Forget {
     /// The floor, when it is time to look at it again.
     fn floor(&mut self, world: &WorldRef<'_, RaftNode>) -> Option<Index> {
@@ -133,7 +146,7 @@ impl Forget {
 
 /// Values per log index (from 1), of which those below a floor can be
 /// dropped: a vector that starts at `first`.
-#[derive(Clone)]
+#[derive(Clone, Hash)]
 struct ByIndex<T> {
     /// The index of `items[0]`.
     first: Index,
@@ -195,10 +208,11 @@ fn sized<T: Clone + Default>(v: &mut Vec<T>, world: &WorldRef<'_, RaftNode>) {
 }
 
 /// Election Safety: remembers the leader of every term.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct ElectionSafety {
     leaders: BTreeMap<Term, NodeId>,
 }
+// memory(): the leader of every term seen.
 named!(ElectionSafety, 0);
 
 impl ElectionSafety {
@@ -226,7 +240,7 @@ impl ElectionSafety {
 }
 
 /// What Leader Append-Only saw of a server last time.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, Hash)]
 struct SeenLog {
     term: Term,
     leader: bool,
@@ -237,10 +251,11 @@ struct SeenLog {
 /// Leader Append-Only: a server that is leader of term T now must not have
 /// deleted entries since it was last seen in term T (as candidate or
 /// leader), nor shortened its log while leader.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct LeaderAppendOnly {
     seen: Vec<Option<SeenLog>>,
 }
+// memory(): each server's term, role, truncation count and log end at the last check.
 named!(LeaderAppendOnly, 1);
 
 impl LeaderAppendOnly {
@@ -277,7 +292,7 @@ impl LeaderAppendOnly {
 }
 
 /// How far Log Matching has checked a server's log.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, Hash)]
 struct Checked {
     truncations: u64,
     base: Index,
@@ -286,7 +301,7 @@ struct Checked {
 
 /// Log Matching: every (index, term) seen in any log maps to one prefix
 /// digest; a second digest means two logs share an entry but differ before it.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct LogMatching {
     digests: BTreeMap<(Index, Term), (u64, NodeId)>,
     checked: Vec<Checked>,
@@ -294,6 +309,7 @@ struct LogMatching {
     dropped_below: Index,
     forget: Forget,
 }
+// memory(): the prefix digest of every (index, term) seen, how far each log was scanned, the drop floor.
 named!(LogMatching, 2);
 
 impl LogMatching {
@@ -345,7 +361,7 @@ impl LogMatching {
 /// Leader Completeness: records the committed prefix (as digests) and the
 /// term in which each part was first seen committed; every leader of a later
 /// term must hold it.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct LeaderCompleteness {
     /// Per index (from 1): the entry's term and prefix digest, 0 if unknown
     /// (a server jumped over it by installing a snapshot).
@@ -355,6 +371,7 @@ struct LeaderCompleteness {
     by_term: BTreeMap<Term, Index>,
     forget: Forget,
 }
+// memory(): the committed prefix's digests and the highest commit index seen in each term.
 named!(LeaderCompleteness, 3);
 
 impl LeaderCompleteness {
@@ -419,12 +436,13 @@ impl LeaderCompleteness {
 /// State Machine Safety: the digest of the entry each server applied at
 /// each index must agree. Entries a server applied and compacted within one
 /// event are skipped (the next ones are still compared).
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct StateMachineSafety {
     applied: ByIndex<(u64, NodeId)>,
     upto: Vec<Index>,
     forget: Forget,
 }
+// memory(): the digest of the entry applied at each index and each server's applied index.
 named!(StateMachineSafety, 4);
 
 impl StateMachineSafety {
@@ -462,10 +480,11 @@ impl StateMachineSafety {
 }
 
 /// Commit index monotonic: per server and boot.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct CommitIndexMonotonic {
     seen: Vec<(u64, Index)>,
 }
+// memory(): each server's boot count and commit index at the last check.
 named!(CommitIndexMonotonic, 5);
 
 impl CommitIndexMonotonic {
@@ -487,11 +506,12 @@ impl CommitIndexMonotonic {
 }
 
 /// Applied prefix agreement: the state machine digest at each applied index.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct AppliedPrefixAgreement {
     digests: ByIndex<(u64, NodeId)>,
     forget: Forget,
 }
+// memory(): the state machine digest at each applied index.
 named!(AppliedPrefixAgreement, 6);
 
 impl AppliedPrefixAgreement {

@@ -16,7 +16,7 @@ use faultline_sim::hash::StableHasher;
 use std::hash::{Hash, Hasher};
 
 /// A Raft log.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RaftLog {
     base_index: Index,
     base_term: Term,

@@ -90,7 +90,7 @@ use std::sync::Arc;
 
 /// What survives a crash: Figure 2's persistent state (term, vote, log) and
 /// the latest snapshot; for a client, its session's sequence number.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RaftDurable {
     /// The latest term this server has seen.
     pub current_term: Term,
@@ -107,7 +107,7 @@ pub struct RaftDurable {
 }
 
 /// A Raft node: a server or a client.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub enum RaftNode {
     /// A server.
     Server(Box<Server>),

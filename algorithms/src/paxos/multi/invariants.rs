@@ -92,7 +92,7 @@ fn slot_of<T: Clone>(v: &mut Vec<T>, id: NodeId, fill: T) -> &mut T {
 type Acceptors = (Cmd, BTreeSet<NodeId>);
 
 /// The commands chosen so far, from every acceptance seen.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 struct Chosen {
     q2: usize,
     /// Per (slot, ballot), each command accepted there and its acceptors
@@ -170,6 +170,10 @@ impl Invariant<MultiNode> for Agreement {
             }
         }
     }
+    fn memory(&self) -> u64 {
+        // memory: every acceptance seen per (slot, ballot), the first command chosen per slot, each server's acceptance count.
+        faultline_sim::hash::stable_hash(&self.chosen)
+    }
     fn clone_box(&self) -> Box<dyn Invariant<MultiNode>> {
         Box::new(Agreement {
             chosen: self.chosen.clone(),
@@ -177,7 +181,7 @@ impl Invariant<MultiNode> for Agreement {
     }
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct PromiseMonotonic {
     highest: Vec<Ballot>,
 }
@@ -203,13 +207,17 @@ impl Invariant<MultiNode> for PromiseMonotonic {
         }
         Ok(())
     }
+    fn memory(&self) -> u64 {
+        // memory: the highest promise seen of each acceptor.
+        faultline_sim::hash::stable_hash(self)
+    }
     fn clone_box(&self) -> Box<dyn Invariant<MultiNode>> {
         Box::new(self.clone())
     }
 }
 
 /// Each acceptor's promise and acceptance count at the last check.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct AcceptWithinPromise {
     promised: Vec<Option<Ballot>>,
     seen: Seen,
@@ -238,6 +246,10 @@ impl Invariant<MultiNode> for AcceptWithinPromise {
         }
         Ok(())
     }
+    fn memory(&self) -> u64 {
+        // memory: each acceptor's promise and acceptance count at the last check.
+        faultline_sim::hash::stable_hash(self)
+    }
     fn clone_box(&self) -> Box<dyn Invariant<MultiNode>> {
         Box::new(self.clone())
     }
@@ -248,7 +260,7 @@ impl Invariant<MultiNode> for AcceptWithinPromise {
 /// something else there disagrees. (Agreement already ties the chosen
 /// command to the acceptors; a replica deciding a command that was never
 /// chosen disagrees with the replicas that decide the chosen one.)
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct ReplicasAgree {
     seen: Seen,
     /// The first decision seen in each slot.
@@ -285,6 +297,10 @@ impl Invariant<MultiNode> for ReplicasAgree {
         }
         Ok(())
     }
+    fn memory(&self) -> u64 {
+        // memory: the first decision seen in each slot and each server's decision count.
+        faultline_sim::hash::stable_hash(self)
+    }
     fn clone_box(&self) -> Box<dyn Invariant<MultiNode>> {
         Box::new(self.clone())
     }
@@ -293,7 +309,7 @@ impl Invariant<MultiNode> for ReplicasAgree {
 /// The state digest at each applied count, and who reached it first; and
 /// each server's applied count at the last check (a server is compared
 /// only when it moved).
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct AppliedPrefixAgreement {
     digests: Vec<(u64, NodeId)>,
     last: Vec<u64>,
@@ -344,6 +360,10 @@ impl Invariant<MultiNode> for AppliedPrefixAgreement {
             }
         }
         Ok(())
+    }
+    fn memory(&self) -> u64 {
+        // memory: the state digest at each applied count and each server's applied count.
+        faultline_sim::hash::stable_hash(self)
     }
     fn clone_box(&self) -> Box<dyn Invariant<MultiNode>> {
         Box::new(self.clone())

@@ -53,7 +53,7 @@ use std::sync::Arc;
 /// What survives a crash: the acceptor's promise and accepted proposals,
 /// the replica's decisions and snapshot, the highest round used; for a
 /// client, its session's sequence number.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct MultiDurable {
     /// The highest ballot promised.
     pub promised: Ballot,
@@ -72,7 +72,7 @@ pub struct MultiDurable {
 }
 
 /// A Multi-Paxos node: a server or a client.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub enum MultiNode {
     /// A server.
     Server(Box<Server>),

@@ -51,7 +51,7 @@ type MCtx<'a> = Ctx<'a, MultiNode>;
 pub type Promised = (Vec<(Slot, Ballot, Cmd)>, Option<MultiSnapshot>);
 
 /// What a server is doing about leadership.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Following the leader it last heard from.
     Follower,
@@ -82,7 +82,7 @@ impl Role {
 }
 
 /// A command proposed by the leader and the acceptors that took it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Proposal {
     /// The command.
     pub command: Cmd,
@@ -91,9 +91,9 @@ pub struct Proposal {
 }
 
 /// A Multi-Paxos server.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: Arc<MultiPaxosParams>,
+    params: crate::fixed::Fixed<MultiPaxosParams>,
     quorums: Quorums,
     id: NodeId,
     // --- acceptor (mirrors the durable copy)
@@ -137,7 +137,7 @@ impl Server {
     ) -> Self {
         let base = d.snapshot.as_ref().map_or(0, |s| s.slot);
         let mut s = Server {
-            params,
+            params: params.into(),
             quorums,
             id,
             promised: d.promised,

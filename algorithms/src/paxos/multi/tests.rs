@@ -73,3 +73,15 @@ fn a_new_leader_fills_holes_with_no_ops() {
     assert!(holes.is_some(), "no leader found a hole");
     assert!(handle.status() == &RunStatus::Finished);
 }
+
+/// Every Multi-Paxos invariant remembers what it saw, and its `memory()`
+/// (what exhaustive exploration tells states apart by) changes as it
+/// learns: promises, acceptances, chosen and applied slots.
+#[test]
+fn every_invariant_memory_changes_as_it_learns() {
+    let (w, memories) =
+        crate::testkit::run_kv_probed::<MultiPaxos>(1, MultiPaxosParams::default(), 3);
+    assert!(w.history().len() > 10, "the run served clients");
+    let names = super::invariants::INVARIANTS.map(|(name, _)| name);
+    crate::testkit::assert_memory_learns(&memories, &names);
+}

@@ -67,7 +67,7 @@ fn servers<'a>(world: &WorldRef<'a, PaxosNode>) -> impl Iterator<Item = (NodeId,
 }
 
 /// The values chosen so far, from every acceptance ever seen.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 struct Chosen {
     q2: usize,
     /// Acceptors that have accepted each (ballot, value).
@@ -118,6 +118,10 @@ impl Invariant<PaxosNode> for Validity {
         }
         Ok(())
     }
+    fn memory(&self) -> u64 {
+        // memory: the acceptors of every (ballot, value) seen and the values chosen so far.
+        faultline_sim::hash::stable_hash(&self.chosen)
+    }
     fn clone_box(&self) -> Box<dyn Invariant<PaxosNode>> {
         Box::new(Validity {
             chosen: self.chosen.clone(),
@@ -160,6 +164,10 @@ impl Invariant<PaxosNode> for Agreement {
             None => Ok(()),
         }
     }
+    fn memory(&self) -> u64 {
+        // memory: the acceptors of every (ballot, value) seen and the values chosen so far.
+        faultline_sim::hash::stable_hash(&self.chosen)
+    }
     fn clone_box(&self) -> Box<dyn Invariant<PaxosNode>> {
         Box::new(Agreement {
             chosen: self.chosen.clone(),
@@ -168,7 +176,7 @@ impl Invariant<PaxosNode> for Agreement {
 }
 
 /// The highest promise seen per acceptor, kept while it is down.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct PromiseMonotonic {
     highest: BTreeMap<NodeId, Ballot>,
 }
@@ -194,13 +202,17 @@ impl Invariant<PaxosNode> for PromiseMonotonic {
         }
         Ok(())
     }
+    fn memory(&self) -> u64 {
+        // memory: the highest promise seen of each acceptor.
+        faultline_sim::hash::stable_hash(self)
+    }
     fn clone_box(&self) -> Box<dyn Invariant<PaxosNode>> {
         Box::new(self.clone())
     }
 }
 
 /// What each acceptor had promised and accepted at the last check.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Hash)]
 struct AcceptWithinPromise {
     last: BTreeMap<NodeId, (Ballot, Option<Ballot>)>,
 }
@@ -227,6 +239,10 @@ impl Invariant<PaxosNode> for AcceptWithinPromise {
             self.last.insert(id, (s.promised(), accepted));
         }
         Ok(())
+    }
+    fn memory(&self) -> u64 {
+        // memory: each acceptor's promise and accepted ballot at the last check.
+        faultline_sim::hash::stable_hash(self)
     }
     fn clone_box(&self) -> Box<dyn Invariant<PaxosNode>> {
         Box::new(self.clone())
@@ -261,6 +277,10 @@ impl Invariant<PaxosNode> for LearnersAgree {
             }
         }
         Ok(())
+    }
+    fn memory(&self) -> u64 {
+        // memory: the acceptors of every (ballot, value) seen and the values chosen so far.
+        faultline_sim::hash::stable_hash(&self.chosen)
     }
     fn clone_box(&self) -> Box<dyn Invariant<PaxosNode>> {
         Box::new(LearnersAgree {

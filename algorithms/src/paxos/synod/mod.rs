@@ -64,7 +64,7 @@ use std::sync::Arc;
 
 /// What survives a crash: the acceptor's promise and accepted proposal, the
 /// proposer's highest round, the learner's decision.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PaxosDurable {
     /// The highest ballot promised.
     pub promised: Ballot,
@@ -79,7 +79,7 @@ pub struct PaxosDurable {
 }
 
 /// A Paxos node: a server or a client.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub enum PaxosNode {
     /// A server (acceptor, learner, maybe proposer).
     Server(Box<Server>),

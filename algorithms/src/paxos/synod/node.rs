@@ -22,7 +22,7 @@ use std::sync::Arc;
 type PCtx<'a, 'b> = Ctx<'a, PaxosNode>;
 
 /// Where a proposer's current ballot stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Nothing to propose, or decided.
     Idle,
@@ -65,9 +65,9 @@ impl Phase {
 }
 
 /// A server: acceptor, learner, and maybe proposer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: Arc<PaxosParams>,
+    params: crate::fixed::Fixed<PaxosParams>,
     quorums: Quorums,
     id: NodeId,
     proposer: bool,
@@ -101,7 +101,7 @@ impl Server {
     ) -> Self {
         Server {
             proposer: params.proposes(id),
-            params,
+            params: params.into(),
             quorums,
             id,
             promised: d.promised,
@@ -419,7 +419,7 @@ impl Server {
 }
 
 /// The proposal a client is waiting on.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Pending {
     /// The kernel's operation.
     pub op: OpId,
@@ -437,9 +437,9 @@ pub struct Pending {
 /// a timeout or a refusal, and gives up (outcome unknown) after
 /// `client_give_up`. It never reports a failure: a proposal it stopped
 /// waiting for may still be the one decided.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Client {
-    params: Arc<PaxosParams>,
+    params: crate::fixed::Fixed<PaxosParams>,
     /// The server asked next.
     pub server: NodeId,
     /// The open proposal.
@@ -456,7 +456,7 @@ impl Client {
             .collect();
         let first = proposers[id.index() % proposers.len().max(1)];
         Client {
-            params,
+            params: params.into(),
             server: NodeId(first),
             pending: None,
             learned: None,

@@ -90,3 +90,18 @@ fn random_backoff_settles_dueling_proposers() {
         assert!(r.failure.is_none(), "seed {seed}: {:?}", r.failure);
     }
 }
+
+/// Every Synod invariant remembers what it saw, and its `memory()` (what
+/// exhaustive exploration tells states apart by) changes as it learns:
+/// promises, acceptances, the chosen value.
+#[test]
+fn every_invariant_memory_changes_as_it_learns() {
+    let cfg = config(1, 5, 3);
+    let shared = Paxos::prepare(PaxosParams::default(), "", &cfg).unwrap();
+    let memories = crate::testkit::Memories::default();
+    let invariants = crate::testkit::probe_memory(Paxos::invariants(&shared), &memories);
+    let mut w = world::<Paxos>(cfg, shared, invariants).unwrap();
+    assert_eq!(w.run(), &RunStatus::Finished);
+    let names = super::invariants::INVARIANTS.map(|(name, _)| name);
+    crate::testkit::assert_memory_learns(&memories, &names);
+}

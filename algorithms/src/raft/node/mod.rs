@@ -24,7 +24,7 @@ mod service;
 type SCtx<'a, 'b> = Ctx<'a, RaftNode>;
 
 /// A server's role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Follows a leader, or waits for one.
     Follower,
@@ -48,7 +48,7 @@ impl Role {
 }
 
 /// The leader's view of one follower (Figure 2, "Volatile state on leaders").
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Progress {
     /// The next index to send.
     pub next_index: Index,
@@ -59,7 +59,7 @@ pub struct Progress {
 }
 
 /// A read waiting for leadership to be confirmed and its index applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct PendingRead {
     client: NodeId,
     seq: u64,
@@ -72,9 +72,9 @@ struct PendingRead {
 
 /// A Raft server's state: what is also durable (term, vote, log) and what is
 /// volatile.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: Arc<RaftParams>,
+    params: crate::fixed::Fixed<RaftParams>,
     id: NodeId,
     servers: usize,
     role: Role,
@@ -110,7 +110,7 @@ impl Server {
             .unwrap_or_default();
         let base = durable.log.base_index();
         Server {
-            params,
+            params: params.into(),
             id,
             servers: 0,
             role: Role::Follower,

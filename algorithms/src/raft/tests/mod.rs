@@ -449,3 +449,14 @@ fn the_view_shows_role_term_log_and_progress() {
 }
 
 mod bugs;
+
+/// Exhaustive exploration tells states apart by each invariant's memory:
+/// every Raft invariant remembers something, and its `memory()` changes as
+/// it learns (a leader elected, entries committed and applied).
+#[test]
+fn every_invariant_memory_changes_as_it_learns() {
+    let (w, memories) = crate::testkit::run_kv_probed::<Raft>(1, RaftParams::default(), 3);
+    assert!(w.history().len() > 10, "the run served clients");
+    let names = super::invariants::INVARIANTS.map(|(name, _)| name);
+    crate::testkit::assert_memory_learns(&memories, &names);
+}
