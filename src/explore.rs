@@ -6,7 +6,7 @@
 //! usual run machinery and written as a replay file, which `faultline
 //! replay` re-runs and the lab steps through.
 
-use crate::atomic::{probe_folder, write_file};
+use crate::atomic::write_file;
 use crate::cli::{ExploreArgs, StrategyArg, SummaryFormat};
 use crate::error::Failure;
 use crate::run::load;
@@ -158,7 +158,9 @@ pub fn explore(args: ExploreArgs) -> anyhow::Result<bool> {
             scenario.file
         );
     }
-    if args.walks.is_some() && args.strategy.map(strategy).unwrap_or(spec.strategy) != Strategy::Random {
+    if args.walks.is_some()
+        && args.strategy.map(strategy).unwrap_or(spec.strategy) != Strategy::Random
+    {
         anyhow::bail!("--walks is read only by the random strategy; add --strategy random");
     }
     let threads = args.threads.map_or_else(
@@ -175,16 +177,17 @@ pub fn explore(args: ExploreArgs) -> anyhow::Result<bool> {
     let quiet = args.format == SummaryFormat::Json;
     let mut meter = Meter::new(quiet);
     let started = Instant::now();
-    let report = scenario.explore(overrides, &Threads(threads), &mut |p| meter.update(p, quiet))?;
+    let report = scenario.explore(overrides, &Threads(threads), &mut |p| {
+        meter.update(p, quiet)
+    })?;
     let wall = started.elapsed();
     meter.finish();
     let matched = scenario.explore_matches(&report);
     let counterexample = match &report.verdict {
         Verdict::Violation { path, .. } => {
             let c = scenario.counterexample(path)?;
-            let folder = out.parent().filter(|p| !p.as_os_str().is_empty());
-            if let Some(dir) = folder {
-                probe_folder(dir)?;
+            if let Some(dir) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| Failure::write(dir, e))?;
             }
             write_file(&out, c.replay.as_bytes())?;
             Some(c)
@@ -311,7 +314,11 @@ impl Summary<'_> {
         outln!(
             "expected    {}: {}",
             s.expect.name(),
-            if self.matched { "matched" } else { "NOT matched" }
+            if self.matched {
+                "matched"
+            } else {
+                "NOT matched"
+            }
         );
         Ok(())
     }

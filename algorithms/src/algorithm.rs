@@ -612,8 +612,10 @@ impl<A: Algorithm> AnyAlgorithm for A {
             let Some(steps) = steps else {
                 return Ok(());
             };
-            let model = <<<A::Node as Process>::Family as faultline_sim::OpFamily>::Model>::default();
-            let result = faultline_checker::check(&model, h, faultline_checker::Budget::steps(steps));
+            let model =
+                <<<A::Node as Process>::Family as faultline_sim::OpFamily>::Model>::default();
+            let result =
+                faultline_checker::check(&model, h, faultline_checker::Budget::steps(steps));
             match crate::scenario::outcome::linearizability_report(&result, steps).1 {
                 None => Ok(()),
                 Some(reason) => Err(("linearizability".to_string(), reason)),

@@ -179,18 +179,11 @@ const CHUNK: usize = 32;
 /// Walks per batch in random search.
 const BATCH: usize = 64;
 
-/// One state on a frontier, with the steps that led to it.
-struct Node<P: Process> {
-    state: WorldState<P>,
-    path: Vec<u16>,
-}
-
 /// A successor found by a worker.
-struct Found<P: Process> {
+struct Found {
     fp: u64,
     parent: usize,
-    choice: u16,
-    state: Option<WorldState<P>>,
+    choice: Choice,
     violation: Option<Violation>,
 }
 
@@ -290,32 +283,22 @@ impl<P: Process> Searcher<'_, P> {
         }
     }
 
-    /// The choices of a path of indices, re-derived from the root.
-    fn path_choices(&self, path: &[u16]) -> Vec<Choice> {
-        let mut w = self.root.fork();
-        let mut out = Vec::with_capacity(path.len());
-        for &i in path {
-            let c = w.choices()[i as usize].clone();
-            let _ = w.apply(&c);
-            out.push(c);
-        }
-        out
-    }
-
     fn full(&self) -> bool {
         self.progress.states >= self.limits.max_states
     }
 
     fn bfs(&mut self, par: &dyn Parallel, progress: &mut dyn FnMut(&Progress)) -> Verdict {
-        let mut frontier: Vec<Node<P>> = vec![Node {
-            state: self.root.save(),
-            path: Vec::new(),
-        }];
+        // The frontier holds paths, not states: a state is rebuilt by
+        // taking its path's steps from the root when it is expanded. A
+        // state is kilobytes (every node's process, durable state, random
+        // streams, the in-flight messages); a path is a few dozen bytes a
+        // step, so memory stays with the fingerprints.
+        let mut frontier: Vec<Vec<Choice>> = vec![Vec::new()];
         let mut cut_short = false;
         let shells: Mutex<Vec<World<P>>> =
             Mutex::new((0..par.threads()).map(|_| self.root.fork()).collect());
         while !frontier.is_empty() {
-            let depth = frontier[0].path.len() as u32;
+            let depth = frontier[0].len() as u32;
             if depth >= self.limits.max_depth {
                 cut_short = true;
                 break;
@@ -323,69 +306,57 @@ impl<P: Process> Searcher<'_, P> {
             self.progress.queue = frontier.len() as u64;
             self.progress.visited_bytes = visited_bytes(&self.visited);
             progress(&self.progress);
-            let chunks: Vec<Mutex<Vec<(usize, Node<P>)>>> = {
-                let mut chunks = Vec::new();
-                let mut it = frontier.into_iter().enumerate().peekable();
-                while it.peek().is_some() {
-                    chunks.push(Mutex::new(it.by_ref().take(CHUNK).collect()));
-                }
-                chunks
-            };
-            let results: Vec<Mutex<(Vec<Found<P>>, u64)>> = (0..chunks.len())
-                .map(|_| Mutex::new((Vec::new(), 0)))
-                .collect();
+            let tasks = frontier.len().div_ceil(CHUNK);
+            let results: Vec<Mutex<(Vec<Found>, u64)>> =
+                (0..tasks).map(|_| Mutex::new((Vec::new(), 0))).collect();
             let visited = &self.visited;
             let history = self.history;
-            par.run(chunks.len(), &|i| {
+            let paths = &frontier;
+            par.run(tasks, &|i| {
                 let mut shell = shells
                     .lock()
                     .expect("no worker panicked")
                     .pop()
-                    .unwrap_or_else(|| unreachable!("one shell per thread"));
-                let mut nodes = std::mem::take(&mut *chunks[i].lock().expect("no worker panicked"));
+                    .expect("at most one task per thread at once");
                 let mut found = Vec::new();
                 let mut transitions = 0;
-                for (index, node) in nodes.iter_mut() {
-                    let choices = shell.on_state(&mut node.state, |w| w.choices());
-                    for (c, choice) in choices.iter().enumerate() {
-                        let mut state = node.state.clone();
-                        let (fp, violation) = step(&mut shell, &mut state, choice, history);
+                let end = ((i + 1) * CHUNK).min(paths.len());
+                for (index, path) in paths.iter().enumerate().take(end).skip(i * CHUNK) {
+                    // A shell's own state stays the root's: steps run on copies.
+                    let mut parent = shell.save();
+                    for c in path {
+                        step(&mut shell, &mut parent, c, history);
+                    }
+                    let choices = shell.on_state(&mut parent, |w| w.choices());
+                    for choice in choices {
+                        let mut state = parent.clone();
+                        let (fp, violation) = step(&mut shell, &mut state, &choice, history);
                         transitions += 1;
                         if violation.is_none() && visited.contains(&fp) {
                             continue;
                         }
                         found.push(Found {
                             fp,
-                            parent: *index,
-                            choice: c as u16,
-                            state: violation.is_none().then_some(state),
+                            parent: index,
+                            choice,
                             violation,
                         });
                     }
                 }
                 *results[i].lock().expect("no worker panicked") = (found, transitions);
-                // The chunk's states go back for their paths.
-                *chunks[i].lock().expect("no worker panicked") = nodes;
                 shells.lock().expect("no worker panicked").push(shell);
             });
-            let parents: Vec<Vec<u16>> = chunks
-                .into_iter()
-                .flat_map(|c| c.into_inner().expect("no worker panicked"))
-                .map(|(_, n)| n.path)
-                .collect();
             let mut next = Vec::new();
             for r in results {
                 let (found, transitions) = r.into_inner().expect("no worker panicked");
                 self.progress.transitions += transitions;
                 for f in found {
-                    let mut path = parents[f.parent].clone();
+                    let mut path = Vec::with_capacity(frontier[f.parent].len() + 1);
+                    path.extend_from_slice(&frontier[f.parent]);
                     path.push(f.choice);
                     if let Some(violation) = f.violation {
                         self.progress.depth = self.progress.depth.max(depth + 1);
-                        return Verdict::Violation {
-                            path: self.path_choices(&path),
-                            violation,
-                        };
+                        return Verdict::Violation { path, violation };
                     }
                     if !self.visited.insert(f.fp) {
                         continue;
@@ -397,10 +368,7 @@ impl<P: Process> Searcher<'_, P> {
                             bound: "max_states",
                         };
                     }
-                    next.push(Node {
-                        state: f.state.expect("kept when clean"),
-                        path,
-                    });
+                    next.push(path);
                 }
             }
             frontier = next;

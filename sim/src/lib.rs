@@ -87,8 +87,8 @@ pub use time::{LocalTime, SimTime};
 pub use trace::{RecordKind, TraceMode, TraceRecord};
 pub use workload::{ClientGroup, Pin, WorkloadConfig};
 pub use world::{
-    AdversarySetup, Budgets, Choice, ConfigError, Factory, InFlight, RunStatus, Stats, Violation, World,
-    WorldConfig,
+    AdversarySetup, Budgets, Choice, ConfigError, Factory, InFlight, RunStatus, Stats, Violation,
+    World, WorldConfig,
 };
 
 pub use faultline_checker::{Operation, Outcome};

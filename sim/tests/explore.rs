@@ -330,7 +330,10 @@ fn a_depth_bound_makes_a_clean_search_not_exhaustive() {
 #[test]
 fn independent_steps_in_either_order_reach_one_state() {
     let mut w = world(false, Budgets::default());
-    assert!(w.choices().is_empty(), "nothing is enabled before the starts");
+    assert!(
+        w.choices().is_empty(),
+        "nothing is enabled before the starts"
+    );
     let err = w.apply(&Choice::Heal).unwrap_err();
     assert!(err.contains("not started"), "{err}");
     w.start();

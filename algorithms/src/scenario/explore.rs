@@ -66,12 +66,7 @@ impl Scenario {
             progress,
         };
         self.algorithm
-            .explore(
-                &self.text,
-                config,
-                self.checks.invariants.as_deref(),
-                job,
-            )
+            .explore(&self.text, config, self.checks.invariants.as_deref(), job)
             .map_err(|e| ScenarioError::from_toml(&self.file, &self.text, e.span, &e.message))
     }
 
@@ -102,8 +97,8 @@ impl Scenario {
         handle.run();
         let run = self.evaluate(handle.as_ref(), self.seed);
         let base = replay_text(self, &run).map_err(|e| ScenarioError::whole(&self.file, e))?;
-        let replay = with_steps(&base, path, &labels)
-            .map_err(|e| ScenarioError::whole(&self.file, e))?;
+        let replay =
+            with_steps(&base, path, &labels).map_err(|e| ScenarioError::whole(&self.file, e))?;
         // The file must read back to the same steps.
         let back = Scenario::parse_derived(&self.file, &replay)?;
         if back.replay.as_ref().and_then(|r| r.steps.as_deref()) != Some(path) {
@@ -145,7 +140,8 @@ fn with_steps(base: &str, path: &[Choice], labels: &[String]) -> Result<String, 
     out.push_str(body);
     out.push_str("\nsteps = [\n");
     for (i, step) in path.iter().enumerate() {
-        let value = toml::Value::try_from(step).map_err(|e| format!("cannot write step {i}: {e}"))?;
+        let value =
+            toml::Value::try_from(step).map_err(|e| format!("cannot write step {i}: {e}"))?;
         let inline = match value {
             toml::Value::Table(t) => {
                 let fields: Vec<String> = t

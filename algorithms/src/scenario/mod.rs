@@ -36,18 +36,18 @@ pub mod replay;
 
 pub use error::{Location, ScenarioError, plain_toml_message};
 pub use explore::{Counterexample, ExploreOverrides};
-pub use parse::{ExploreSpec, MAX_DEPTH};
 pub use minimize::Minimized;
 pub use nemesis::{NemesisConfig, NemesisKind};
 pub use outcome::{CheckFailure, LinearizabilityReport, LivenessReport, RunReport, op_timings};
+pub use parse::{ExploreSpec, MAX_DEPTH};
 pub use raw::parse_seed;
 pub use replay::ReplayInfo;
 
 use crate::algorithm::AnyAlgorithm;
 use faultline_checker::text::decode_utf8;
 use faultline_sim::{
-    ClientGroup, FaultSchedule, LinkConfig, SimHandle, SimTime, TraceMode, WorkloadConfig,
-    WorldConfig,
+    AdversarySetup, ClientGroup, FaultSchedule, LinkConfig, SimHandle, SimTime, TraceMode,
+    WorkloadConfig, WorldConfig,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;

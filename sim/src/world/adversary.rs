@@ -297,7 +297,11 @@ impl<P: Process> World<P> {
             return Vec::new();
         };
         let mut w = self.fork();
-        w.state = self.snapshots.first().cloned().unwrap_or_else(|| self.state.clone());
+        w.state = self
+            .snapshots
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.state.clone());
         if w.state.stats.events > adv.starts {
             return adv.script.iter().map(|c| c.to_string()).collect();
         }

@@ -38,7 +38,7 @@ mod faults;
 mod over_time;
 mod setup;
 
-pub use explore::{DEFAULT_DEPTH, DEFAULT_STATES, DEFAULT_WALKS, ExploreSpec, MAX_DEPTH};
+pub use explore::{ExploreSpec, MAX_DEPTH};
 use faults::{Nodes, fault, nemesis};
 use setup::{client_section, network};
 
