@@ -45,6 +45,7 @@ fn bug_scenarios() -> Vec<Scenario> {
         .map(|path| Scenario::load(&path).unwrap())
         .filter(|s| {
             s.replay.is_none()
+                && s.explore.is_none()
                 && matches!(s.expect, Expectation::Failure(_))
                 && s.planted_bug().is_some()
         })

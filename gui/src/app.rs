@@ -461,6 +461,16 @@ impl LabApp {
                     .default_size(340.0)
                     .show(ui, |ui| {
                         egui::ScrollArea::vertical().show(ui, |ui| {
+                            if !session.steps.is_empty() {
+                                egui::CollapsingHeader::new(
+                                    RichText::new("Explored path").strong(),
+                                )
+                                .id_salt("path")
+                                .default_open(true)
+                                .show(ui, |ui| {
+                                    crate::panels::path::ui(ui, session, &mut self.commands)
+                                });
+                            }
                             let failing = self.checks.failing(session);
                             let title = if failing {
                                 RichText::new("Checks ✖").color(theme::RED).strong()

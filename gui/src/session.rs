@@ -185,6 +185,9 @@ pub struct Session {
     pub horizon: u64,
     /// Indexes over the records.
     pub index: TraceIndex,
+    /// The steps of an explored path, in words, when the file replays one
+    /// (`faultline explore`'s counterexamples); empty otherwise.
+    pub steps: Vec<String>,
 }
 
 impl Session {
@@ -213,6 +216,7 @@ impl Session {
         let mut config = scenario.world_config(seed, TraceMode::Full);
         config.snapshot_every = SNAPSHOT_EVERY;
         let handle = scenario.build_with(config).map_err(|e| e.to_string())?;
+        let steps = handle.script_labels();
         let mut session = Session {
             scenario,
             path,
@@ -221,9 +225,16 @@ impl Session {
             display_time: SimTime::ZERO,
             horizon: 0,
             index: TraceIndex::default(),
+            steps,
         };
         session.look_ahead();
         Ok(session)
+    }
+
+    /// The event after which step `i` (from 0) of an explored path has
+    /// been taken: the nodes' starts come first, one event each.
+    pub fn step_event(&self, i: usize) -> u64 {
+        self.handle.node_count() as u64 + i as u64 + 1
     }
 
     /// The cursor: events run so far.

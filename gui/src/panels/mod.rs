@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod faults;
 pub mod inspector;
 pub mod log;
+pub mod path;
 pub mod picker;
 pub mod spacetime;
 pub mod transport;
