@@ -18,6 +18,7 @@
 //! network's.
 
 use crate::algorithm::{Algorithm, BugInfo, BugVariant, ParamDoc, ParamError, Settings};
+use crate::fixed::Fixed;
 use crate::limits::MAX_PINGS;
 use faultline_sim::{
     Ctx, Invariant, NoOps, NodeId, NodeKind, NodeView, Process, World, WorldConfig, WorldRef,
@@ -103,7 +104,7 @@ impl PingStormParams {
 /// A ping storm node.
 #[derive(Clone, Debug, Hash)]
 pub struct PingStorm {
-    params: crate::fixed::Fixed<PingStormParams>,
+    params: Fixed<PingStormParams>,
     /// Messages received since the last start.
     pub received: u64,
 }

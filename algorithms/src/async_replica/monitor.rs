@@ -20,6 +20,7 @@ use super::msg::{AsyncMsg, AsyncTimer, Pos};
 use super::params::{AsyncBug, AsyncParams};
 use super::server::FIRST_PRIMARY;
 use super::{AsyncDurable, AsyncNode, observe};
+use crate::fixed::Fixed;
 use faultline_sim::{Ctx, LocalTime, NodeId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -38,7 +39,7 @@ pub struct Fencing {
 /// The monitor's state.
 #[derive(Clone, Debug, Hash)]
 pub struct Monitor {
-    params: crate::fixed::Fixed<AsyncParams>,
+    params: Fixed<AsyncParams>,
     servers: u32,
     epoch: u64,
     primary: Option<NodeId>,

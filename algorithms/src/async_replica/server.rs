@@ -16,6 +16,7 @@ use super::msg::{AsyncMsg, AsyncTimer, Entry, Pos, Reply};
 use super::params::{AsyncBug, AsyncParams};
 use super::{AsyncDurable, AsyncNode, observe};
 use crate::family::kv::{KvInput, KvOutput};
+use crate::fixed::Fixed;
 use crate::kvstore::{Applied, Command, KvStore};
 use faultline_sim::{Ctx, NodeId};
 use std::collections::BTreeMap;
@@ -39,7 +40,7 @@ struct Waiter {
 /// A data server.
 #[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: crate::fixed::Fixed<AsyncParams>,
+    params: Fixed<AsyncParams>,
     id: NodeId,
     servers: u32,
     boots: u64,

@@ -28,6 +28,7 @@ use super::ChainNode;
 use super::msg::{ChainMsg, ChainTimer, Config, Member};
 use super::observe::CHAIN_RECONFIGURED;
 use super::params::ChainParams;
+use crate::fixed::Fixed;
 use faultline_sim::{Ctx, LocalTime, NodeId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -37,7 +38,7 @@ type CCtx<'a> = Ctx<'a, ChainNode>;
 /// The master.
 #[derive(Clone, Debug, Hash)]
 pub struct Master {
-    params: crate::fixed::Fixed<ChainParams>,
+    params: Fixed<ChainParams>,
     config: Arc<Config>,
     /// When each member last pinged (monotonic clock).
     last_heard: BTreeMap<NodeId, LocalTime>,

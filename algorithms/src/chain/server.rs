@@ -41,6 +41,7 @@ use super::msg::{ChainMsg, ChainState, ChainTimer, Config, Reply};
 use super::observe::STATE_TRANSFERRED;
 use super::params::{ChainBug, ChainParams, ReadMode};
 use crate::family::kv::{KvInput, KvOutput};
+use crate::fixed::Fixed;
 use crate::kvstore::{Applied, Command};
 use faultline_sim::{Ctx, LocalTime, NodeId};
 use std::collections::BTreeMap;
@@ -68,7 +69,7 @@ struct Waiting {
 /// A chain server.
 #[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: crate::fixed::Fixed<ChainParams>,
+    params: Fixed<ChainParams>,
     id: NodeId,
     boots: u64,
     config: Arc<Config>,

@@ -2,6 +2,7 @@
 
 use super::{GossipBug, GossipParams};
 use crate::family::kv::{KvInput, KvOutput};
+use crate::fixed::Fixed;
 use faultline_sim::{Ctx, NodeId, NodeView, OpId, Outcome, Process, TimerId};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -53,7 +54,7 @@ pub enum GossipNode {
 /// A server's volatile state.
 #[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: crate::fixed::Fixed<GossipParams>,
+    params: Fixed<GossipParams>,
     /// The values this server holds in memory.
     pub values: BTreeSet<String>,
 }
@@ -61,7 +62,7 @@ pub struct Server {
 /// A client's volatile state.
 #[derive(Clone, Debug, Hash)]
 pub struct Client {
-    params: crate::fixed::Fixed<GossipParams>,
+    params: Fixed<GossipParams>,
     id: NodeId,
     pending: Option<(OpId, String, TimerId)>,
     attempts: u64,

@@ -7,6 +7,7 @@ use super::msg::{KvMsg, KvTimer, Stamp};
 use super::node::KvNode;
 use super::params::{KvBug, Shared};
 use crate::family::kv::{KvInput, KvOutput};
+use crate::fixed::Fixed;
 use faultline_sim::{Ctx, NodeId, OpId, Outcome, TimerId};
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ struct Pending {
 /// A client's volatile state.
 #[derive(Clone, Debug, Hash)]
 pub struct Client {
-    shared: crate::fixed::Fixed<Shared>,
+    shared: Fixed<Shared>,
     /// The membership version this client routes with.
     pub version: u32,
     pending: Option<Pending>,

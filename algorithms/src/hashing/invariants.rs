@@ -104,7 +104,8 @@ impl Invariant<KvNode> for AckedWritesSurvive {
         Ok(())
     }
     fn memory(&self) -> u64 {
-        // memory: how many acks of each client were read, the highest acked stamp per key (the shared configuration is constant).
+        // memory: how many acks of each client were read and the highest
+        // acked stamp per key (the shared configuration is constant).
         faultline_sim::hash::stable_hash(self)
     }
     fn clone_box(&self) -> Box<dyn Invariant<KvNode>> {

@@ -6,6 +6,7 @@ use super::msg::{Entry, KvDurable, KvMsg, KvTimer, Stamp};
 use super::node::KvNode;
 use super::params::{KvBug, Shared};
 use crate::family::kv::{KvInput, KvOutput};
+use crate::fixed::Fixed;
 use faultline_sim::{Ctx, NodeId, OpId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -30,7 +31,7 @@ struct PendingWrite {
 /// A storage node's volatile state.
 #[derive(Clone, Debug, Hash)]
 pub struct Server {
-    shared: crate::fixed::Fixed<Shared>,
+    shared: Fixed<Shared>,
     id: NodeId,
     /// The membership version this node acts on.
     pub version: u32,

@@ -86,7 +86,8 @@ impl Invariant<PbNode> for OneViewPerNumber {
         Ok(())
     }
     fn memory(&self) -> u64 {
-        // memory: each view number seen with its first view and knower, the service's last and highest view number.
+        // memory: each view number seen with its first view and knower, the
+        // service's last and highest view number.
         faultline_sim::hash::stable_hash(self)
     }
     fn clone_box(&self) -> Box<dyn Invariant<PbNode>> {

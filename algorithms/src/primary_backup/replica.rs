@@ -39,6 +39,7 @@ use super::msg::{Cmd, PbMsg, PbTimer, View};
 use super::params::{PrimaryBackupBug, PrimaryBackupParams};
 use super::{PbCtx, VIEW_SERVICE, observe};
 use crate::family::kv::{KvInput, KvOutput};
+use crate::fixed::Fixed;
 use crate::kvclient::ClientReply;
 use crate::kvstore::{Applied, Command, KvStore};
 use faultline_sim::{LocalTime, NodeId};
@@ -84,7 +85,7 @@ impl BackupStatus {
 /// A replica.
 #[derive(Clone, Debug, Hash)]
 pub struct Replica {
-    params: crate::fixed::Fixed<PrimaryBackupParams>,
+    params: Fixed<PrimaryBackupParams>,
     id: NodeId,
     // --- durable (mirrored)
     view: View,

@@ -22,6 +22,7 @@
 use super::msg::{PbMsg, PbTimer, View};
 use super::params::{PrimaryBackupBug, PrimaryBackupParams};
 use super::{PbCtx, observe};
+use crate::fixed::Fixed;
 use crate::kvclient::ClientReply;
 use faultline_sim::{LocalTime, NodeId};
 use std::collections::BTreeMap;
@@ -30,7 +31,7 @@ use std::sync::Arc;
 /// The view service's state.
 #[derive(Clone, Debug, Hash)]
 pub struct ViewService {
-    params: crate::fixed::Fixed<PrimaryBackupParams>,
+    params: Fixed<PrimaryBackupParams>,
     /// The current view (mirrors the durable copy).
     view: View,
     /// Whether its primary acknowledged it.

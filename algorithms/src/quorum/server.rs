@@ -35,6 +35,7 @@ use super::params::{QuorumBug, QuorumParams};
 use super::version::{self, Stamp, Version, Versions};
 use super::{QuorumDurable, QuorumNode};
 use crate::family::kv::KvInput;
+use crate::fixed::Fixed;
 use crate::hashing::hash::key_hash;
 use crate::hashing::ring::Ring;
 use faultline_sim::{Ctx, LocalTime, NodeId};
@@ -86,8 +87,8 @@ pub struct CoordOp {
 #[derive(Clone, Debug, Hash)]
 pub struct Server {
     id: NodeId,
-    params: crate::fixed::Fixed<QuorumParams>,
-    ring: crate::fixed::Fixed<Ring>,
+    params: Fixed<QuorumParams>,
+    ring: Fixed<Ring>,
     servers: u32,
     /// The keys it owns, with their versions (on disk too).
     store: BTreeMap<String, Versions>,

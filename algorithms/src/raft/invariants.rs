@@ -309,7 +309,8 @@ struct LogMatching {
     dropped_below: Index,
     forget: Forget,
 }
-// memory(): the prefix digest of every (index, term) seen, how far each log was scanned, the drop floor.
+// memory(): the prefix digest of every (index, term) seen, how far each
+// log was scanned, the drop floor.
 named!(LogMatching, 2);
 
 impl LogMatching {

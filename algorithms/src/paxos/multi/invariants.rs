@@ -171,7 +171,8 @@ impl Invariant<MultiNode> for Agreement {
         }
     }
     fn memory(&self) -> u64 {
-        // memory: every acceptance seen per (slot, ballot), the first command chosen per slot, each server's acceptance count.
+        // memory: every acceptance seen per (slot, ballot), the first command
+        // chosen per slot, each server's acceptance count.
         faultline_sim::hash::stable_hash(&self.chosen)
     }
     fn clone_box(&self) -> Box<dyn Invariant<MultiNode>> {

@@ -36,6 +36,7 @@ use super::msg::{MultiMsg, MultiSnapshot, MultiTimer, Slot};
 use super::params::{MultiPaxosBug, MultiPaxosParams};
 use super::{MultiDurable, MultiNode};
 use crate::family::kv::KvInput;
+use crate::fixed::Fixed;
 use crate::kvclient::ClientReply;
 use crate::kvstore::{Applied, Command, KvStore};
 use crate::paxos::ballot::Ballot;
@@ -93,7 +94,7 @@ pub struct Proposal {
 /// A Multi-Paxos server.
 #[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: crate::fixed::Fixed<MultiPaxosParams>,
+    params: Fixed<MultiPaxosParams>,
     quorums: Quorums,
     id: NodeId,
     // --- acceptor (mirrors the durable copy)

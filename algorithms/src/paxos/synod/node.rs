@@ -13,6 +13,7 @@ use super::msg::{Accepted, SynodMsg, SynodTimer};
 use super::params::{PaxosBug, PaxosParams};
 use super::{PaxosDurable, PaxosNode};
 use crate::family::consensus::{ConsensusInput, ConsensusOutput};
+use crate::fixed::Fixed;
 use crate::paxos::ballot::Ballot;
 use crate::paxos::quorum::Quorums;
 use faultline_sim::{Ctx, LocalTime, NodeId, OpId, Outcome};
@@ -67,7 +68,7 @@ impl Phase {
 /// A server: acceptor, learner, and maybe proposer.
 #[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: crate::fixed::Fixed<PaxosParams>,
+    params: Fixed<PaxosParams>,
     quorums: Quorums,
     id: NodeId,
     proposer: bool,
@@ -439,7 +440,7 @@ pub struct Pending {
 /// waiting for may still be the one decided.
 #[derive(Clone, Debug, Hash)]
 pub struct Client {
-    params: crate::fixed::Fixed<PaxosParams>,
+    params: Fixed<PaxosParams>,
     /// The server asked next.
     pub server: NodeId,
     /// The open proposal.

@@ -12,6 +12,7 @@ use super::msg::{
 };
 use super::params::{RaftBug, RaftParams, ReadMode};
 use crate::family::kv::KvInput;
+use crate::fixed::Fixed;
 use faultline_sim::{Ctx, LocalTime, NodeId, TimerId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -74,7 +75,7 @@ struct PendingRead {
 /// volatile.
 #[derive(Clone, Debug, Hash)]
 pub struct Server {
-    params: crate::fixed::Fixed<RaftParams>,
+    params: Fixed<RaftParams>,
     id: NodeId,
     servers: usize,
     role: Role,
