@@ -689,3 +689,29 @@ fn the_checks_panel_shows_the_weak_checks_at_the_end() {
     let h = played_flat_out(&scenario("hashing/weak-sessions.toml"), 2_000);
     h.get_by_label_contains("✖ sessions: violations over");
 }
+
+#[test]
+fn an_explored_path_lists_its_steps_and_a_click_goes_to_one() {
+    let mut app = LabApp::new(Settings::default(), repo().join("scenarios"));
+    app.open(&scenario("explore/raft-forget-vote-path.toml"), None);
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label_contains("Explored path");
+    h.get_by_label_contains("0 of 8 steps taken");
+    h.get_by_label_contains("1. fire n0's timer Election");
+    // Three servers start first (three events); step 3 ends at event 6.
+    h.get_by_label_contains("3. deliver #2: n1 -> n0 RequestVoteReply")
+        .click();
+    h.run();
+    assert_eq!(cursor(&h), 6);
+    h.get_by_label_contains("3 of 8 steps taken");
+    // The last step is where the violation shows.
+    h.get_by_label_contains("8. deliver #7").click();
+    h.run();
+    let session = h.state().session.as_ref().unwrap();
+    assert!(
+        matches!(session.handle.status(), RunStatus::Violated(v) if v.invariant == "election_safety"),
+        "{:?}",
+        session.handle.status()
+    );
+}
