@@ -182,9 +182,93 @@ const BATCH: usize = 64;
 /// A successor found by a worker.
 struct Found {
     fp: u64,
-    parent: usize,
-    choice: Choice,
-    violation: Option<Violation>,
+    parent: u32,
+    choice: u64,
+    violation: Option<Box<Violation>>,
+}
+
+/// A step in 8 bytes, for the paths breadth-first search keeps: the kind
+/// in the top 4 bits, then a message id, a timer id (which holds its node),
+/// a node, or a partition's first side as a mask of servers.
+fn pack(choice: &Choice) -> u64 {
+    let (kind, payload) = match choice {
+        Choice::Deliver { msg } => (0, msg.0),
+        Choice::Timer { timer, .. } => (1, timer.0),
+        Choice::Request { client } => (2, u64::from(client.0)),
+        Choice::Drop { msg } => (3, msg.0),
+        Choice::Duplicate { msg } => (4, msg.0),
+        Choice::Crash { node } => (5, u64::from(node.0)),
+        Choice::Restart { node } => (6, u64::from(node.0)),
+        Choice::Partition { groups } => (
+            7,
+            groups
+                .first()
+                .map_or(0, |g| g.iter().fold(0u64, |m, n| m | 1 << n.0)),
+        ),
+        Choice::Heal => (8, 0),
+    };
+    debug_assert!(payload < 1 << 60, "{choice:?} packs in 60 bits");
+    (kind << 60) | payload
+}
+
+/// The step [`pack`] packed, in a world of `servers` servers.
+fn unpack(packed: u64, servers: u32) -> Choice {
+    use crate::process::{MsgId, NodeId, TimerId};
+    let payload = packed & ((1 << 60) - 1);
+    let node = NodeId(payload as u32);
+    match packed >> 60 {
+        0 => Choice::Deliver {
+            msg: MsgId(payload),
+        },
+        1 => Choice::Timer {
+            node: NodeId((payload >> crate::world::TIMER_BITS) as u32),
+            timer: TimerId(payload),
+        },
+        2 => Choice::Request { client: node },
+        3 => Choice::Drop {
+            msg: MsgId(payload),
+        },
+        4 => Choice::Duplicate {
+            msg: MsgId(payload),
+        },
+        5 => Choice::Crash { node },
+        6 => Choice::Restart { node },
+        7 => {
+            let (a, b) = (0..servers)
+                .map(NodeId)
+                .partition(|n| payload & (1 << n.0) != 0);
+            Choice::Partition { groups: vec![a, b] }
+        }
+        _ => Choice::Heal,
+    }
+}
+
+/// The paths of a breadth-first search as a tree: for every state seen,
+/// its parent (an index into the level above) and the step from it.
+#[derive(Default)]
+struct Tree {
+    levels: Vec<Vec<(u32, u64)>>,
+}
+
+impl Tree {
+    /// The packed steps from the root to state `index` of `level`.
+    fn path(&self, level: usize, mut index: u32) -> Vec<u64> {
+        let mut out = Vec::with_capacity(level);
+        for l in (0..level).rev() {
+            let (parent, step) = self.levels[l][index as usize];
+            out.push(step);
+            index = parent;
+        }
+        out.reverse();
+        out
+    }
+
+    fn bytes(&self) -> u64 {
+        self.levels
+            .iter()
+            .map(|l| (l.capacity() * std::mem::size_of::<(u32, u64)>()) as u64)
+            .sum()
+    }
 }
 
 /// Searches every order of the adversary's steps from `root`'s state.
@@ -207,6 +291,7 @@ pub fn search<P: Process>(
         history,
         visited: Visited::default(),
         progress: Progress::default(),
+        tree: Tree::default(),
     };
     let verdict = if let Some(v) = searcher.initial_violation() {
         v
@@ -218,7 +303,7 @@ pub fn search<P: Process>(
         }
     };
     if strategy != Strategy::Dfs {
-        searcher.progress.visited_bytes = visited_bytes(&searcher.visited);
+        searcher.progress.visited_bytes = visited_bytes(&searcher.visited) + searcher.tree.bytes();
     }
     progress(&searcher.progress);
     Report {
@@ -234,6 +319,8 @@ struct Searcher<'a, P: Process> {
     history: HistoryCheck<'a, P>,
     visited: Visited,
     progress: Progress,
+    /// Breadth-first search's tree of paths.
+    tree: Tree,
 }
 
 /// Takes `choice` in `shell` from `state` (changed in place): the new
@@ -288,30 +375,34 @@ impl<P: Process> Searcher<'_, P> {
     }
 
     fn bfs(&mut self, par: &dyn Parallel, progress: &mut dyn FnMut(&Progress)) -> Verdict {
-        // The frontier holds paths, not states: a state is rebuilt by
-        // taking its path's steps from the root when it is expanded. A
-        // state is kilobytes (every node's process, durable state, random
-        // streams, the in-flight messages); a path is a few dozen bytes a
-        // step, so memory stays with the fingerprints.
-        let mut frontier: Vec<Vec<Choice>> = vec![Vec::new()];
+        // States are not kept: a state is rebuilt by taking its path's
+        // steps from the root when it is expanded. A state is kilobytes
+        // (every node's process, durable state, random streams, the
+        // in-flight messages); its place in the tree of paths is 16 bytes.
+        let servers = self.root.config().servers;
+        let tree = &mut self.tree;
+        tree.levels.clear();
+        // The states of the current depth, as indexes into its tree level
+        // (the root: a level of its own with no steps).
+        let mut frontier: Vec<u32> = vec![0];
+        let mut depth = 0u32;
         let mut cut_short = false;
         let shells: Mutex<Vec<World<P>>> =
             Mutex::new((0..par.threads()).map(|_| self.root.fork()).collect());
         while !frontier.is_empty() {
-            let depth = frontier[0].len() as u32;
             if depth >= self.limits.max_depth {
                 cut_short = true;
                 break;
             }
             self.progress.queue = frontier.len() as u64;
-            self.progress.visited_bytes = visited_bytes(&self.visited);
+            self.progress.visited_bytes = visited_bytes(&self.visited) + tree.bytes();
             progress(&self.progress);
             let tasks = frontier.len().div_ceil(CHUNK);
             let results: Vec<Mutex<(Vec<Found>, u64)>> =
                 (0..tasks).map(|_| Mutex::new((Vec::new(), 0))).collect();
             let visited = &self.visited;
             let history = self.history;
-            let paths = &frontier;
+            let (tree_ref, frontier_ref) = (&*tree, &frontier);
             par.run(tasks, &|i| {
                 let mut shell = shells
                     .lock()
@@ -320,12 +411,12 @@ impl<P: Process> Searcher<'_, P> {
                     .expect("at most one task per thread at once");
                 let mut found = Vec::new();
                 let mut transitions = 0;
-                let end = ((i + 1) * CHUNK).min(paths.len());
-                for (index, path) in paths.iter().enumerate().take(end).skip(i * CHUNK) {
+                let end = ((i + 1) * CHUNK).min(frontier_ref.len());
+                for &index in &frontier_ref[i * CHUNK..end] {
                     // A shell's own state stays the root's: steps run on copies.
                     let mut parent = shell.save();
-                    for c in path {
-                        step(&mut shell, &mut parent, c, history);
+                    for packed in tree_ref.path(depth as usize, index) {
+                        step(&mut shell, &mut parent, &unpack(packed, servers), history);
                     }
                     let choices = shell.on_state(&mut parent, |w| w.choices());
                     for choice in choices {
@@ -338,40 +429,44 @@ impl<P: Process> Searcher<'_, P> {
                         found.push(Found {
                             fp,
                             parent: index,
-                            choice,
-                            violation,
+                            choice: pack(&choice),
+                            violation: violation.map(Box::new),
                         });
                     }
                 }
                 *results[i].lock().expect("no worker panicked") = (found, transitions);
                 shells.lock().expect("no worker panicked").push(shell);
             });
-            let mut next = Vec::new();
+            let mut level: Vec<(u32, u64)> = Vec::new();
             for r in results {
                 let (found, transitions) = r.into_inner().expect("no worker panicked");
                 self.progress.transitions += transitions;
                 for f in found {
-                    let mut path = Vec::with_capacity(frontier[f.parent].len() + 1);
-                    path.extend_from_slice(&frontier[f.parent]);
-                    path.push(f.choice);
                     if let Some(violation) = f.violation {
-                        self.progress.depth = self.progress.depth.max(depth + 1);
-                        return Verdict::Violation { path, violation };
+                        self.progress.depth = depth + 1;
+                        let mut path = tree.path(depth as usize, f.parent);
+                        path.push(f.choice);
+                        return Verdict::Violation {
+                            path: path.into_iter().map(|p| unpack(p, servers)).collect(),
+                            violation: *violation,
+                        };
                     }
                     if !self.visited.insert(f.fp) {
                         continue;
                     }
                     self.progress.states += 1;
-                    self.progress.depth = self.progress.depth.max(depth + 1);
-                    if self.full() {
+                    self.progress.depth = depth + 1;
+                    level.push((f.parent, f.choice));
+                    if self.progress.states >= self.limits.max_states {
                         return Verdict::Bounded {
                             bound: "max_states",
                         };
                     }
-                    next.push(path);
                 }
             }
-            frontier = next;
+            frontier = (0..level.len() as u32).collect();
+            tree.levels.push(level);
+            depth += 1;
         }
         Verdict::Clean {
             exhaustive: !cut_short,

@@ -146,7 +146,7 @@ pub(crate) struct AdversaryState {
 
 /// Timer ids under an adversary: the node in the bits above, its own count
 /// below.
-const TIMER_BITS: u32 = 40;
+pub(crate) const TIMER_BITS: u32 = 40;
 const TIMER_MASK: u64 = (1 << TIMER_BITS) - 1;
 
 /// The most servers for which every two-sided partition is a step; above

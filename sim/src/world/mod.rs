@@ -37,6 +37,7 @@ mod config;
 mod faults;
 mod messages;
 
+pub(crate) use adversary::TIMER_BITS;
 pub use adversary::{Budgets, Choice, MAX_SPLIT_SERVERS};
 pub use config::{AdversarySetup, ConfigError, RunStatus, Stats, Violation, WorldConfig};
 pub use faults::{validate_aimed, validate_fault};
