@@ -39,14 +39,14 @@ pub enum Command {
     Compare(CompareArgs),
     /// Open the lab, the desktop GUI (docs/gui.md).
     Gui(GuiArgs),
-    /// Search every order of steps of a small scenario with an [explore]
+    /// Search every order of steps of a small scenario with an `[explore]`
     /// table, for a violation (docs/explore.md).
     Explore(ExploreArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ExploreArgs {
-    /// The scenario file (it must have an [explore] table).
+    /// The scenario file (it must have an `[explore]` table).
     pub scenario: PathBuf,
     /// The search order (default: the file's `strategy`, else bfs).
     #[arg(long, value_enum)]
@@ -67,7 +67,7 @@ pub struct ExploreArgs {
     #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
     /// Where to write the replay file of a violation (default:
-    /// faultline-failures/<scenario>-explored.toml).
+    /// `faultline-failures/NAME-explored.toml`, NAME the scenario file's).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Summary format.

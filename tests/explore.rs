@@ -22,8 +22,8 @@ fn explore(file: &str, threads: &str, out: &Path) -> (serde_json::Value, Option<
         "--out",
         &out.display().to_string(),
     ]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o))
-        .unwrap_or_else(|e| panic!("{file}: {e}\n{}", stderr(&o)));
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{file}: {e}\n{}", stderr(&o)));
     (v, o.status.code())
 }
 
@@ -43,7 +43,11 @@ fn every_shipped_search_gives_its_expected_outcome_on_any_thread_count() {
     let dir = root().join("scenarios/explore");
     let searches: Vec<String> = scenario_files(&dir)
         .into_iter()
-        .filter(|p| Scenario::load(p).unwrap_or_else(|e| panic!("{e}")).is_search())
+        .filter(|p| {
+            Scenario::load(p)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_search()
+        })
         .map(|p| p.strip_prefix(root()).unwrap().display().to_string())
         .collect();
     assert!(searches.len() >= 2, "{searches:?}");
@@ -101,7 +105,10 @@ fn the_forgotten_vote_is_found_without_a_script_and_not_without_the_bug() {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect();
-    assert!(steps.contains(&"crash n1") && steps.contains(&"restart n1"), "{steps:?}");
+    assert!(
+        steps.contains(&"crash n1") && steps.contains(&"restart n1"),
+        "{steps:?}"
+    );
     // Shortest: breadth-first, so nothing shorter exists within the budgets.
     assert_eq!(steps.len(), 8, "{steps:?}");
     let (ok, code) = explore(
@@ -113,7 +120,10 @@ fn the_forgotten_vote_is_found_without_a_script_and_not_without_the_bug() {
     assert_eq!(ok["verdict"]["verdict"], "clean", "{}", ok["summary"]);
     // To the same depth as the bug's path: the bound is stated, not hit early.
     assert_eq!(ok["depth"], 8);
-    assert!(!out.join("none.toml").exists(), "no violation, no replay file");
+    assert!(
+        !out.join("none.toml").exists(),
+        "no violation, no replay file"
+    );
 }
 
 #[test]
@@ -129,7 +139,11 @@ fn the_shipped_path_replays_and_a_search_file_is_not_run_with_a_seed() {
     );
     let not = faultline(&["explore", "scenarios/raft/leader-crash.toml"]);
     assert_exit(&not, 2);
-    assert!(stderr(&not).contains("no [explore] table"), "{}", stderr(&not));
+    assert!(
+        stderr(&not).contains("no [explore] table"),
+        "{}",
+        stderr(&not)
+    );
 }
 
 #[test]
@@ -145,7 +159,11 @@ fn a_search_that_misses_its_expectation_exits_one() {
     let o = faultline(&["explore", &file.display().to_string()]);
     assert_exit(&o, 1);
     assert!(stdout(&o).contains("NOT matched"), "{}", stdout(&o));
-    assert!(stdout(&o).contains("not exhaustive beyond it"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("not exhaustive beyond it"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -163,7 +181,11 @@ fn bad_explore_tables_are_refused_at_their_line() {
             ":7:",
             "read only by strategy = \"random\"",
         ),
-        ("[explore]\ncrashes = \"one\"\n", ":7:", "expected a whole number"),
+        (
+            "[explore]\ncrashes = \"one\"\n",
+            ":7:",
+            "expected a whole number",
+        ),
         ("[explore]\ndepth = 3\n", ":7:", "unknown field `depth`"),
         (
             "[explore]\n\n[[faults]]\nat = \"1s\"\nkind = \"heal\"\n",
@@ -214,7 +236,10 @@ fn bad_explore_tables_are_refused_at_their_line() {
 fn a_replayed_step_that_cannot_be_taken_is_reported() {
     let text = std::fs::read_to_string(root().join("scenarios/explore/raft-forget-vote-path.toml"))
         .unwrap()
-        .replace("{ step = \"crash\", node = 1 }", "{ step = \"crash\", node = 7 }");
+        .replace(
+            "{ step = \"crash\", node = 1 }",
+            "{ step = \"crash\", node = 7 }",
+        );
     let dir = scratch("explore-bad-step");
     let file = dir.join("bad-step.toml");
     std::fs::write(&file, text).unwrap();

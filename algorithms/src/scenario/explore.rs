@@ -122,8 +122,7 @@ impl Scenario {
 fn with_steps(base: &str, path: &[Choice], labels: &[String]) -> Result<String, String> {
     let last_table = base
         .lines()
-        .filter(|l| l.starts_with('['))
-        .last()
+        .rfind(|l| l.starts_with('['))
         .unwrap_or_default();
     if last_table.trim() != "[replay]" {
         return Err("the replay table is not the last table of the file".into());
