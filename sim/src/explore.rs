@@ -412,12 +412,26 @@ impl<P: Process> Searcher<'_, P> {
                 let mut found = Vec::new();
                 let mut transitions = 0;
                 let end = ((i + 1) * CHUNK).min(frontier_ref.len());
+                // Siblings sit side by side in a level: their common parent
+                // is rebuilt once and each takes its own last step from it.
+                let mut cached: Option<(u32, WorldState<P>)> = None;
                 for &index in &frontier_ref[i * CHUNK..end] {
                     // A shell's own state stays the root's: steps run on copies.
-                    let mut parent = shell.save();
-                    for packed in tree_ref.path(depth as usize, index) {
-                        step(&mut shell, &mut parent, &unpack(packed, servers), history);
-                    }
+                    let mut parent = if depth == 0 {
+                        shell.save()
+                    } else {
+                        let (up, last) = tree_ref.levels[depth as usize - 1][index as usize];
+                        if cached.as_ref().is_none_or(|(c, _)| *c != up) {
+                            let mut s = shell.save();
+                            for packed in tree_ref.path(depth as usize - 1, up) {
+                                step(&mut shell, &mut s, &unpack(packed, servers), history);
+                            }
+                            cached = Some((up, s));
+                        }
+                        let mut s = cached.as_ref().expect("just cached").1.clone();
+                        step(&mut shell, &mut s, &unpack(last, servers), history);
+                        s
+                    };
                     let choices = shell.on_state(&mut parent, |w| w.choices());
                     for choice in choices {
                         let mut state = parent.clone();
