@@ -212,6 +212,12 @@ impl Session {
         path: PathBuf,
         seed: Option<u64>,
     ) -> Result<Session, String> {
+        if scenario.is_search() {
+            return Err(format!(
+                "{}: has an [explore] table, so it is searched, not run: `faultline explore {}` finds a path and writes it as a replay file, which the lab opens",
+                scenario.file, scenario.file
+            ));
+        }
         let seed = seed.unwrap_or(scenario.seed);
         let mut config = scenario.world_config(seed, TraceMode::Full);
         config.snapshot_every = SNAPSHOT_EVERY;
