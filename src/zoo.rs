@@ -102,7 +102,8 @@ pub fn zoo(args: ZooArgs) -> anyhow::Result<bool> {
             continue;
         }
         let s = Scenario::load(&path)?;
-        if s.replay.is_none() && !matches!(s.expect, Expectation::Pass) {
+        // Seeded settings only: a file with [explore] is searched, not swept.
+        if s.replay.is_none() && s.explore.is_none() && !matches!(s.expect, Expectation::Pass) {
             scenarios.push(s);
         }
     }

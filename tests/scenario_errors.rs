@@ -17,7 +17,7 @@ const CASES: &[(&str, &str, &str)] = &[
 algorithm = "gossip"
 colour = "red"
 "#,
-        "3:1: error: unknown field `colour`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`",
+        "3:1: error: unknown field `colour`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`, `explore`",
     ),
     (
         "misspelled_section",
@@ -26,7 +26,7 @@ algorithm = "gossip"
 [netwrok]
 loss = 0.1
 "#,
-        "3:2: error: unknown field `netwrok`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`",
+        "3:2: error: unknown field `netwrok`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`, `explore`",
     ),
     (
         "servers_wrong_type",
