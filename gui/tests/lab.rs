@@ -706,9 +706,10 @@ fn an_explored_path_lists_its_steps_and_a_click_goes_to_one() {
     assert_eq!(cursor(&h), 6);
     h.get_by_label_contains("3 of 8 steps taken");
     // A file that is searched, not run, is refused with the command to use.
-    let err = faultline_gui::session::Session::open(&scenario("explore/raft-forget-vote.toml"), None)
-        .err()
-        .expect("a search file does not open as a run");
+    let err =
+        faultline_gui::session::Session::open(&scenario("explore/raft-forget-vote.toml"), None)
+            .err()
+            .expect("a search file does not open as a run");
     assert!(err.contains("faultline explore"), "{err}");
     // The last step is where the violation shows.
     h.get_by_label_contains("8. deliver #7").click();
