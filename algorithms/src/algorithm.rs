@@ -476,6 +476,20 @@ pub fn world<A: Algorithm>(
     World::new(config, factory, invariants)
 }
 
+/// Builds a world of `A` from a scenario document: its `[params]` and its
+/// family's `[clients]` fields read and checked, the invariants chosen.
+fn scenario_world<A: Algorithm>(
+    doc: &str,
+    config: WorldConfig,
+    invariants: Option<&[String]>,
+) -> Result<World<A::Node>, ParamError> {
+    let params: A::Params = parse_settings(doc, &config)?;
+    let workloads = <<A::Node as Process>::Family as Family>::parse_workloads(doc, &config)?;
+    let shared = A::prepare(params, doc, &config)?;
+    let chosen = select_invariants(A::invariants(&shared), invariants)?;
+    Ok(world::<A>(config, shared, chosen)?.with_workloads(workloads)?)
+}
+
 /// An algorithm as the tools see it, whatever its types: the registry
 /// lists these. Every [`Algorithm`] is one.
 pub trait AnyAlgorithm: Send + Sync {
@@ -577,11 +591,7 @@ impl<A: Algorithm> AnyAlgorithm for A {
         invariants: Option<&[String]>,
         time_checks: &[TimeCheck],
     ) -> Result<Box<dyn SimHandle>, ParamError> {
-        let params: A::Params = parse_settings(doc, &config)?;
-        let workloads = <<A::Node as Process>::Family as Family>::parse_workloads(doc, &config)?;
-        let shared = A::prepare(params, doc, &config)?;
-        let chosen = select_invariants(A::invariants(&shared), invariants)?;
-        let mut world = world::<A>(config, shared, chosen)?.with_workloads(workloads)?;
+        let mut world = scenario_world::<A>(doc, config, invariants)?;
         if !time_checks.is_empty() {
             world = world.with_time_checks(time_checks.to_vec());
         }
@@ -600,13 +610,7 @@ impl<A: Algorithm> AnyAlgorithm for A {
                 "an explored world needs an adversary: an [explore] table",
             ));
         }
-        let params: A::Params = parse_settings(doc, &config)?;
-        let workloads = <<A::Node as Process>::Family as Family>::parse_workloads(doc, &config)?;
-        let shared = A::prepare(params, doc, &config)?;
-        let chosen = select_invariants(A::invariants(&shared), invariants)?;
-        let world = world::<A>(config, shared, chosen)
-            .and_then(|w| w.with_workloads(workloads))
-            .map_err(|e| ParamError::unlocated(e.to_string()))?;
+        let world = scenario_world::<A>(doc, config, invariants)?;
         let steps = job.linearizability;
         let history = move |h: &[faultline_sim::OpOf<A::Node>]| -> Result<(), (String, String)> {
             let Some(steps) = steps else {
