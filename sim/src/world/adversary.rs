@@ -316,17 +316,6 @@ impl<P: Process> World<P> {
             .collect()
     }
 
-    /// The budgets of the adversary, if the world has one.
-    pub fn budgets(&self) -> Option<Budgets> {
-        self.adversary.as_ref().map(|a| a.budgets)
-    }
-
-    /// The steps of a replayed path (empty for a search or without an
-    /// adversary).
-    pub fn script(&self) -> &[Choice] {
-        self.adversary.as_ref().map_or(&[], |a| &a.script)
-    }
-
     /// How many of the script's steps have been taken.
     pub fn script_position(&self) -> usize {
         self.adversary.as_ref().map_or(0, |a| {
