@@ -8,7 +8,8 @@
 //! runs ahead up to [`LOOKAHEAD_EVENTS`] and comes back, so the timeline and
 //! the space-time diagram show the known future of the branch.
 
-use crate::command::NextKind;
+use crate::causal::{Causality, selection_record};
+use crate::command::{NextKind, Selection};
 use crate::save::{SavedBranch, branch_text};
 use faultline_algorithms::scenario::Scenario;
 use faultline_sim::{
@@ -188,6 +189,9 @@ pub struct Session {
     /// The steps of an explored path, in words, when the file replays one
     /// (`faultline explore`'s counterexamples); empty otherwise.
     pub steps: Vec<String>,
+    /// The causal graph and the selected event's past and future (built
+    /// only once something is selected).
+    pub causal: Causality,
 }
 
 impl Session {
@@ -232,6 +236,7 @@ impl Session {
             horizon: 0,
             index: TraceIndex::default(),
             steps,
+            causal: Causality::default(),
         };
         session.look_ahead();
         Ok(session)
@@ -309,6 +314,16 @@ impl Session {
         self.display_time = self.handle.now();
         let nodes = self.node_count();
         self.index.sync(self.handle.records(), nodes);
+        self.causal.sync(self.handle.records(), nodes);
+    }
+
+    /// Focuses causal highlighting on what `selection` stands for (nothing
+    /// for a node), with the "why" chain when `why`.
+    pub fn focus(&mut self, selection: Selection, why: bool) {
+        let records = self.handle.records();
+        let record = selection_record(selection, records, &self.index);
+        let nodes = self.node_count();
+        self.causal.focus_on(record, why, records, nodes);
     }
 
     /// Moves the cursor to after `event` events.
