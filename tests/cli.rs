@@ -877,3 +877,24 @@ fn the_replication_lessons_table_is_the_compare_output() {
         "regenerate the table in docs/lessons/replication.md with the command above it"
     );
 }
+
+#[test]
+fn run_why_explains_a_violation_by_its_crash() {
+    let out = faultline(&["run", "scenarios/bugs/gossip-volatile-store.toml", "--why"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("why         1 fault(s) in the violation's causal past:"),
+        "{text}"
+    );
+    let after = &text[text.find("why ").unwrap()..];
+    assert!(after.contains("fault: crash n0"), "{after}");
+    assert!(
+        after.contains("VIOLATION of acked_values_survive"),
+        "{after}"
+    );
+    // Without a violation it says so.
+    let out = faultline(&["run", BASIC, "--why"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("why         no violation in this run"));
+}
