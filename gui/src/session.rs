@@ -440,12 +440,25 @@ impl Session {
         let at = self.cursor();
         self.handle.inject(fault).map_err(|e| e.to_string())?;
         self.index.reset();
+        // The trace after the cursor was replaced: read it again, keeping
+        // the focus on the same record when it is still there.
+        let focus = self
+            .causal
+            .focus
+            .as_ref()
+            .map(|f| (f.record, f.why.is_some()));
+        self.causal.reset();
         self.horizon = self.cursor();
         let injected_through = self.cursor();
         self.look_ahead();
         // Show the injected fault as having happened.
         if self.cursor() != injected_through {
             self.seek(injected_through.max(at));
+        }
+        if let Some((record, why)) = focus {
+            let nodes = self.node_count();
+            self.causal
+                .focus_on(Some(record), why, self.handle.records(), nodes);
         }
         Ok(())
     }
@@ -521,6 +534,39 @@ mod tests {
         assert!(s.tick(0.2, speed));
         assert_eq!(s.display_time, SimTime(2_000_000));
         assert!(s.handle.now() <= s.display_time);
+    }
+
+    #[test]
+    fn the_focus_outlives_an_injected_crash_and_has_it_in_its_future() {
+        let mut s = gossip();
+        s.seek(500);
+        assert!(
+            s.causal.graph().is_none(),
+            "nothing is built before a selection"
+        );
+        let record = s.records()[..s.first_future_record()]
+            .iter()
+            .rposition(|r| matches!(r.kind, RecordKind::Timer { node, .. } if node == NodeId(1)))
+            .expect("a timer of n1");
+        s.focus(Selection::Record(record), false);
+        s.inject(Fault::Crash { node: NodeId(1) }).unwrap();
+        let crash = s
+            .records()
+            .iter()
+            .rposition(|r| {
+                matches!(&r.kind, RecordKind::Fault { fault, .. }
+                    if **fault == Fault::Crash { node: NodeId(1) })
+            })
+            .expect("the crash is recorded");
+        assert_eq!(s.causal.focus.as_ref().unwrap().record, record);
+        assert_eq!(
+            s.causal.relation(crash),
+            Some(crate::causal::Relation::Future)
+        );
+        let graph = s.causal.graph().unwrap();
+        assert_eq!(graph.records_seen(), s.records().len());
+        s.focus(Selection::None, false);
+        assert!(s.causal.focus.is_none());
     }
 
     #[test]
