@@ -119,12 +119,10 @@ pub struct CausalGraph {
     current: Vec<(Owner, StepId)>,
     /// Effective faults: (record, step).
     faults: Vec<(usize, StepId)>,
-    /// The first and last record seen, to notice a trace that was cut and
+    /// The event and time of the last record seen, to notice a trace that was cut and
     /// grew again.
     last_record: Option<(u64, SimTime)>,
 }
-
-const NONE: u32 = u32::MAX;
 
 /// How many steps a "why" chain lists at most.
 pub const WHY_STEPS: usize = 24;
@@ -191,10 +189,7 @@ impl CausalGraph {
 
     /// The step a record belongs to.
     pub fn step_of(&self, record: usize) -> Option<StepId> {
-        self.of_record
-            .get(record)
-            .filter(|&&s| s != NONE)
-            .map(|&s| StepId(s))
+        self.of_record.get(record).map(|&s| StepId(s))
     }
 
     /// A step.

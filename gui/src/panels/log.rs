@@ -216,8 +216,11 @@ impl EventLog {
                     Some(Relation::Future) => {
                         rich = rich.background_color(theme::alpha(theme::FUTURE, 45));
                     }
+                    Some(Relation::Same) => {
+                        rich = rich.background_color(theme::alpha(theme::CURSOR, 30));
+                    }
                     Some(Relation::Concurrent) => rich = rich.weak(),
-                    Some(Relation::Same) | None => {}
+                    None => {}
                 }
                 if row + 1 == cursor_row {
                     rich = rich.background_color(theme::alpha(theme::CURSOR, 40));
