@@ -184,3 +184,60 @@ fn why_lists_the_crash_the_violation_depends_on() {
     let s = h.state().session.as_ref().unwrap();
     assert_eq!(s.cursor(), s.records()[crash].event + 1);
 }
+
+/// A click on a message's arrow in the space-time diagram itself (at the
+/// arrow's middle, found from the view's window and lane layout) selects
+/// the message, and its send lights up as past.
+#[test]
+fn clicking_an_arrow_in_the_space_time_diagram_lights_up_its_send() {
+    let mut h = lab("gossip/basic.toml");
+    let (d, send, concurrent) = a_delivery_and_a_concurrent_event(&h);
+    let (sent, arrived, from, to, msg) = {
+        let s = h.state().session.as_ref().unwrap();
+        let r = &s.records()[d];
+        let RecordKind::Deliver {
+            msg,
+            from,
+            to,
+            sent_at,
+        } = r.kind
+        else {
+            unreachable!()
+        };
+        (
+            sent_at.as_nanos() as f64,
+            r.time.as_nanos() as f64,
+            from,
+            to,
+            msg,
+        )
+    };
+    // A window of 20ms around the message, held still.
+    {
+        let view = &mut h.state_mut().spacetime;
+        view.follow = false;
+        view.start = sent - 10e6;
+        view.span = 20e6;
+    }
+    h.run();
+    let (a, b) = {
+        let view = &h.state().spacetime;
+        (
+            view.point(sent, from).expect("drawn"),
+            view.point(arrived, to).expect("drawn"),
+        )
+    };
+    // A press and a release where the pointer rests: a click.
+    let middle = a + (b - a) * 0.5;
+    h.hover_at(middle);
+    h.run();
+    h.drag_at(middle);
+    h.step();
+    h.drop_at(middle);
+    h.run();
+    assert_eq!(h.state().selection, Selection::Message(msg));
+    let s = h.state().session.as_ref().unwrap();
+    assert_eq!(s.causal.relation(d), Some(Relation::Same));
+    assert_eq!(s.causal.relation(send), Some(Relation::Past));
+    assert_eq!(s.causal.relation(concurrent), Some(Relation::Concurrent));
+}

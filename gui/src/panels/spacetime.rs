@@ -37,6 +37,8 @@ pub struct SpaceTimeView {
     pub span: f64,
     /// Keep the cursor in view.
     pub follow: bool,
+    /// The plot area and lane height of the last frame drawn.
+    drawn: Option<(Rect, f32)>,
 }
 
 impl Default for SpaceTimeView {
@@ -45,6 +47,7 @@ impl Default for SpaceTimeView {
             start: 0.0,
             span: 300e6,
             follow: true,
+            drawn: None,
         }
     }
 }
@@ -144,6 +147,7 @@ impl SpaceTimeView {
         let n = session.node_count();
         let lane_h = ((plot.height() - 4.0) / n.max(1) as f32).clamp(4.0, 34.0);
         let y_of = |node: NodeId| plot.top() + (node.index() as f32 + 0.5) * lane_h;
+        self.drawn = Some((plot, lane_h));
         let faint = visuals.weak_text_color().gamma_multiply(0.5);
 
         self.axis_ui(&painter, rect, plot, &x_of);
@@ -466,6 +470,16 @@ impl SpaceTimeView {
                 None => Selection::None,
             }));
         }
+    }
+
+    /// Where time `nanos` on `node`'s lane was in the last frame drawn
+    /// (for tests and scripted clicks).
+    pub fn point(&self, nanos: f64, node: NodeId) -> Option<Pos2> {
+        let (plot, lane_h) = self.drawn?;
+        Some(pos2(
+            plot.left() + ((nanos - self.start) / self.span * plot.width() as f64) as f32,
+            plot.top() + (node.index() as f32 + 0.5) * lane_h,
+        ))
     }
 
     fn zoom(&mut self, factor: f64, at: f64) {
