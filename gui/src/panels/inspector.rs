@@ -145,7 +145,14 @@ fn node_ui(
                 columns,
                 rows,
                 groups,
-            } => table_ui(ui, title, columns, rows, groups),
+            } => table_ui(
+                ui,
+                title,
+                columns,
+                rows,
+                groups,
+                session.highlight().and_then(|h| h.entry),
+            ),
             ViewSection::Ring { title, positions } => ring_ui(ui, session, id, title, positions),
         }
     }
@@ -197,6 +204,7 @@ fn table_ui(
     columns: &[String],
     rows: &[Vec<String>],
     groups: &[u64],
+    marked: Option<u64>,
 ) {
     ui.label(RichText::new(title).strong());
     let font = FontId::monospace(12.0);
@@ -220,12 +228,28 @@ fn table_ui(
     let draw_row = |ui: &mut egui::Ui, cells: &[String], bg: Option<Color32>, header: bool| {
         let (rect, response) =
             ui.allocate_exact_size(vec2(total.max(ui.available_width()), row_h), Sense::hover());
+        // A tour step's entry: the row whose first cell is its number.
+        let tour = !header
+            && marked.is_some_and(|m| cells.first().is_some_and(|c| c.trim() == m.to_string()));
         // The cells are painted; tell screen readers (and tests) the row.
-        response
-            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Row, true, cells.join(" | ")));
+        response.widget_info(|| {
+            let mut label = cells.join(" | ");
+            if tour {
+                label.push_str(" (tour)");
+            }
+            egui::WidgetInfo::labeled(egui::Role::Row, true, label)
+        });
         let painter = ui.painter();
         if let Some(bg) = bg {
             painter.rect_filled(rect, 0.0, bg);
+        }
+        if tour {
+            painter.rect_stroke(
+                rect.shrink(1.0),
+                2.0,
+                Stroke::new(2.0, theme::CURSOR),
+                egui::StrokeKind::Inside,
+            );
         }
         let mut x = rect.left() + 4.0;
         for (c, w) in widths.iter().enumerate() {
