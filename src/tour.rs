@@ -87,10 +87,10 @@ pub fn tour(args: TourArgs) -> anyhow::Result<bool> {
             );
         }
     }
-    print!("{out}");
+    crate::error::print_stdout(format_args!("{out}"))?;
     if !all_reached {
-        println!();
-        println!(
+        outln!();
+        outln!(
             "some steps are not reached with seed {seed}; the tour is written for seed {}",
             scenario.seed
         );
@@ -137,14 +137,14 @@ fn anchors(scenario: &Scenario, seed: u64) -> anyhow::Result<bool> {
         lines.push((v.event, format!("{} fails = \"{}\"", v.time, v.invariant)));
     }
     lines.sort_by_key(|(e, _)| *e);
-    println!(
+    outln!(
         "{} (seed {seed}): {} events, {}; anchors a tour step can use (event = the step's cursor):",
         scenario.file,
         run.events(),
         run.now()
     );
     for (e, line) in lines {
-        println!("  event {e:>7}  {line}");
+        outln!("  event {e:>7}  {line}");
     }
     Ok(true)
 }
