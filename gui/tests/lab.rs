@@ -412,6 +412,10 @@ fn save_as_scenario_replays_to_the_same_fingerprint() {
 fn played_flat_out(file: &Path, frames: u32) -> Harness<'static, LabApp> {
     let mut app = LabApp::new(Settings::default(), repo().join("scenarios"));
     app.open(file, None);
+    // Through to the end: a guided tour would stop at each of its steps.
+    if let Some(s) = app.session.as_mut() {
+        s.tour.on = false;
+    }
     let mut h = harness(app);
     h.run();
     h.get_by_label("Max").click();
@@ -897,5 +901,5 @@ fn the_picker_leads_with_lessons_and_puts_the_bug_zoo_last() {
         raft[first_bug..].iter().all(|s| s.contains("/bug-")),
         "{raft:?}"
     );
-    h.get_by_label_contains("tour, 5 steps");
+    h.get_by_label_contains("initial-election.toml · tour, 5 steps");
 }
