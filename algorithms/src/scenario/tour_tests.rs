@@ -149,22 +149,26 @@ at_event = 200
     assert_eq!(anchors[2], 200);
 }
 
+/// The Raft scenario with a tour of `steps`, each `(title, anchor line)`.
+fn toured(steps: &[(&str, &str)]) -> String {
+    let mut text = RAFT.to_string();
+    for (title, anchor) in steps {
+        text.push_str(&format!(
+            "\n[[tour]]\ntitle = \"{title}\"\ntext = \"x\"\n{anchor}\n"
+        ));
+    }
+    text
+}
+
+/// The error `tour_anchors` gives for `text`.
+fn unreached(text: &str) -> String {
+    parse(text).unwrap().tour_anchors().unwrap_err().to_string()
+}
+
 #[test]
 fn a_step_the_run_never_reaches_is_an_error_at_its_line() {
     // Past the end of the run.
-    let text = format!(
-        "{RAFT}
-[[tour]]
-title = \"far away\"
-text = \"x\"
-at_event = 99999999
-"
-    );
-    let e = parse(&text)
-        .unwrap()
-        .tour_anchors()
-        .unwrap_err()
-        .to_string();
+    let e = unreached(&toured(&[("far away", "at_event = 99999999")]));
     assert!(e.starts_with("tour.toml:13:"), "{e}");
     assert!(
         e.contains("never reached") && e.contains("after event 99999999"),
@@ -172,48 +176,18 @@ at_event = 99999999
     );
     // A condition that does not happen after the step before it: only one
     // crash in the run.
-    let text = format!(
-        "{RAFT}
-[[tour]]
-title = \"a\"
-text = \"x\"
-fault = \"crash\"
-
-[[tour]]
-title = \"b\"
-text = \"x\"
-fault = \"crash\"
-"
-    );
-    let e = parse(&text)
-        .unwrap()
-        .tour_anchors()
-        .unwrap_err()
-        .to_string();
+    let e = unreached(&toured(&[
+        ("a", "fault = \"crash\""),
+        ("b", "fault = \"crash\""),
+    ]));
     assert!(e.starts_with("tour.toml:18:"), "{e}");
     assert!(
         e.contains("tour step 2") && e.contains("after the previous step"),
         "{e}"
     );
     // A time anchor before the step ahead of it.
-    let text = format!(
-        "{RAFT}
-[[tour]]
-title = \"a\"
-text = \"x\"
-fault = \"crash\"
-
-[[tour]]
-title = \"b\"
-text = \"x\"
-at = \"100ms\"
-"
-    );
-    let e = parse(&text)
-        .unwrap()
-        .tour_anchors()
-        .unwrap_err()
-        .to_string();
+    let text = toured(&[("a", "fault = \"crash\""), ("b", "at = \"100ms\"")]);
+    let e = unreached(&text);
     assert!(e.contains("before the previous step"), "{e}");
     let s = parse(&text).unwrap();
     let mut run = s.build(s.seed, faultline_sim::TraceMode::Full).unwrap();
