@@ -49,7 +49,7 @@ pub fn tour(args: TourArgs) -> anyhow::Result<bool> {
     let mut all_reached = true;
     for (i, (step, anchor)) in scenario.tour.steps.iter().zip(&anchors).enumerate() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "── step {}/{total}: {} ", i + 1, step.title);
+        let _ = writeln!(out, "── step {}/{total}: {}", i + 1, step.title);
         match anchor {
             Ok(cursor) => {
                 run.run_until_event(*cursor);
