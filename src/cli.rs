@@ -42,6 +42,25 @@ pub enum Command {
     /// Search every order of steps of a small scenario with an `[explore]`
     /// table, for a violation (docs/explore.md).
     Explore(ExploreArgs),
+    /// Print a scenario's guided tour: each step's narration and the run's
+    /// state there (docs/gui.md "Guided tours").
+    Tour(TourArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TourArgs {
+    /// The scenario file (it must have `[[tour]]` steps).
+    pub scenario: PathBuf,
+    /// The seed (default: the scenario's `seed`, the one the tour is
+    /// written for).
+    #[arg(long, value_parser = crate::args::parse_seed_arg)]
+    pub seed: Option<u64>,
+    /// Instead of the tour, list what a tour step can be anchored at in
+    /// this run: reported events, faults, the first delivery of each
+    /// message kind, a violation (for writing a tour; the file needs no
+    /// tour then).
+    #[arg(long)]
+    pub anchors: bool,
 }
 
 #[derive(Debug, Args)]

@@ -128,7 +128,15 @@ pub fn list(args: ListArgs) -> anyhow::Result<bool> {
             .to_string();
         match Scenario::load(&path) {
             Ok(s) => {
-                outln!("  {shown:<36} {} [expect {}]", s.name, s.expect.name());
+                let tour = match s.tour.steps.len() {
+                    0 => String::new(),
+                    n => format!(" [tour, {n} steps]"),
+                };
+                outln!(
+                    "  {shown:<36} {} [expect {}]{tour}",
+                    s.name,
+                    s.expect.name()
+                );
                 if !s.description.is_empty() {
                     outln!("  {:<36} {}", "", first_sentence(&s.description));
                 }

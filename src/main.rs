@@ -52,6 +52,7 @@ mod history;
 mod list;
 mod merge;
 mod run;
+mod tour;
 mod zoo;
 
 use clap::Parser;
@@ -89,6 +90,7 @@ fn main() -> ExitCode {
         Command::Compare(a) => compare::compare(a),
         Command::Gui(a) => gui(a),
         Command::Explore(a) => explore::explore(a),
+        Command::Tour(a) => tour::tour(a),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

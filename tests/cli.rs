@@ -239,6 +239,7 @@ fn list_shows_algorithms_and_scenarios() {
         "Gossip basics [expect pass]",
         "pingstorm/storm.toml",
         "(head is the serving role",
+        "Raft: the first election [expect pass] [tour, 5 steps]",
     ] {
         assert!(text.contains(want), "no {want:?} in\n{text}");
     }
@@ -875,6 +876,112 @@ fn the_replication_lessons_table_is_the_compare_output() {
         rows(&lesson),
         fresh,
         "regenerate the table in docs/lessons/replication.md with the command above it"
+    );
+}
+
+#[test]
+fn tour_prints_each_step_with_the_state_of_the_run_there() {
+    let out = faultline(&["tour", "scenarios/raft/initial-election.toml"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("a tour in 5 steps (seed 1)"), "{text}");
+    for title in [
+        "step 1/5: Five followers, no leader",
+        "step 3/5: Three votes: a leader",
+        "step 5/5: Clients find the leader",
+    ] {
+        assert!(text.contains(title), "no {title:?} in\n{text}");
+    }
+    // Step 3 is anchored at the first election: exactly one leader there,
+    // in term 1, and the step before has none.
+    let step = |n: usize| {
+        let start = text.find(&format!("step {n}/5")).unwrap();
+        let end = text[start + 1..]
+            .find("── step")
+            .map_or(text.len(), |e| start + 1 + e);
+        text[start..end].to_string()
+    };
+    assert!(step(3).contains("roles    leader: n"), "{}", step(3));
+    assert!(step(3).contains("leader     term 1"), "{}", step(3));
+    assert!(!step(1).contains("leader:"), "{}", step(1));
+    // Text is wrapped to the terminal width.
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+
+    // Another seed: the same steps, reached or reported as not reached.
+    let out = faultline(&[
+        "tour",
+        "scenarios/raft/initial-election.toml",
+        "--seed",
+        "7",
+    ]);
+    assert!(stdout(&out).contains("(seed 7)"));
+
+    // The anchors a tour can use.
+    let out = faultline(&["tour", "--anchors", "scenarios/raft/leader-crash.toml"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    for line in [
+        "reported = \"leader_elected\", node = 3",
+        "fault = \"crash\"  (crash n3)",
+        "delivered = \"AppendEntries\"",
+    ] {
+        assert!(text.contains(line), "no {line:?} in\n{text}");
+    }
+}
+
+#[test]
+fn tour_refuses_a_file_without_a_tour_or_with_a_broken_step() {
+    let out = faultline(&["tour", BASIC]);
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("has no [[tour]] steps"),
+        "{}",
+        stderr(&out)
+    );
+    let dir = scratch("tour");
+    let text = std::fs::read_to_string(root().join("scenarios/raft/initial-election.toml"))
+        .unwrap()
+        .replace(
+            "reported = \"leader_elected\"",
+            "reported = \"leader_elected\"\nnode = 9",
+        );
+    std::fs::write(dir.join("bad.toml"), text).unwrap();
+    let out = faultline_in(&dir, &["tour", "bad.toml"]);
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("bad.toml:"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("found node 9"), "{}", stderr(&out));
+    // A step the run never reaches: at the file's seed a mistake in the
+    // file (exit 2, the step's line); at another seed a run that went
+    // elsewhere (exit 1, the step shown as not reached).
+    let text = std::fs::read_to_string(root().join("scenarios/raft/initial-election.toml"))
+        .unwrap()
+        .replace(
+            "delivered = \"ClientReply\"",
+            "delivered = \"InstallSnapshot\"",
+        );
+    let line = text
+        .lines()
+        .position(|l| l.contains("InstallSnapshot"))
+        .unwrap();
+    std::fs::write(dir.join("unreached.toml"), text).unwrap();
+    let out = faultline_in(&dir, &["tour", "unreached.toml"]);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    // The error points at the step's table, a line above its anchor.
+    assert!(
+        err.contains(&format!(
+            "unreached.toml:{}:1: error: tour step 5",
+            line - 1
+        )),
+        "{err}"
+    );
+    assert!(err.contains("when `InstallSnapshot` is delivered"), "{err}");
+    let out = faultline_in(&dir, &["tour", "unreached.toml", "--seed", "2"]);
+    assert_exit(&out, 1);
+    assert!(
+        stdout(&out).contains("not reached in this run"),
+        "{}",
+        stdout(&out)
     );
 }
 

@@ -12,12 +12,49 @@ use common::{assert_exit, faultline_in, scratch, stderr};
 /// so registering an algorithm does not rewrite this table.
 const CASES: &[(&str, &str, &str)] = &[
     (
+        "tour_step_on_an_unknown_node",
+        r#"name = "x"
+algorithm = "raft"
+servers = 3
+[[tour]]
+title = "t"
+text = "x"
+reported = "leader_elected"
+node = 5
+"#,
+        "8:8: error: found node 5, expected a node of this scenario (0..=2)",
+    ),
+    (
+        "tour_highlights_an_unknown_invariant",
+        r#"name = "x"
+algorithm = "raft"
+[[tour]]
+title = "t"
+text = "x"
+at = "1s"
+highlight = { invariant = "safety" }
+"#,
+        "7:27: error: unknown invariant or check `safety` for raft; expected one of: election_safety, leader_append_only, log_matching, leader_completeness, state_machine_safety, commit_index_monotonic, applied_prefix_agreement, history_well_formed, no_progress, resource_limit",
+    ),
+    (
+        "tour_step_past_the_end",
+        r#"name = "x"
+algorithm = "raft"
+duration = "2s"
+[[tour]]
+title = "t"
+text = "x"
+at = "3s"
+"#,
+        "7:6: error: found 3s, after the end of the run (2s); expected a time within it",
+    ),
+    (
         "unknown_top_level_field",
         r#"name = "x"
 algorithm = "gossip"
 colour = "red"
 "#,
-        "3:1: error: unknown field `colour`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`, `explore`",
+        "3:1: error: unknown field `colour`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`, `explore`, `tour`",
     ),
     (
         "misspelled_section",
@@ -26,7 +63,7 @@ algorithm = "gossip"
 [netwrok]
 loss = 0.1
 "#,
-        "3:2: error: unknown field `netwrok`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`, `explore`",
+        "3:2: error: unknown field `netwrok`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`, `explore`, `tour`",
     ),
     (
         "servers_wrong_type",

@@ -209,6 +209,8 @@ impl LabApp {
             return;
         };
         let was_violated = matches!(session.handle.status(), RunStatus::Violated(_));
+        let before = session.cursor();
+        let mut crossing = false;
         match command {
             Command::Play => {
                 if session.handle.status().is_running() {
@@ -227,6 +229,7 @@ impl LabApp {
             Command::StepEvent => {
                 self.playing = false;
                 session.step();
+                crossing = true;
             }
             Command::StepBack => {
                 self.playing = false;
@@ -235,6 +238,7 @@ impl LabApp {
             Command::StepToNext(kind) => {
                 self.playing = false;
                 session.step_to_next(kind);
+                crossing = true;
             }
             Command::Seek(event) => session.seek(event),
             Command::SeekBy(delta) => {
@@ -261,6 +265,7 @@ impl LabApp {
                 if self.playing && !session.tick(wall_seconds, speed) {
                     self.playing = false;
                 }
+                crossing = true;
             }
             Command::Inject(fault) => {
                 let shown = fault.to_string();
@@ -314,6 +319,50 @@ impl LabApp {
                     },
                 });
             }
+            Command::ToggleTour => {
+                session.tour.on = !session.tour.on && !session.scenario.tour.steps.is_empty();
+            }
+            Command::TourGo(i) => {
+                self.playing = false;
+                let last = session.scenario.tour.steps.len().saturating_sub(1);
+                session.tour.on = true;
+                session.tour.step = i.min(last);
+                session.tour.replaying = None;
+                match session.tour.anchor(session.tour.step) {
+                    Some(a) => session.seek(a),
+                    None => {
+                        self.notice = Some(Notice {
+                            text: "This branch does not reach that tour step; it stays on the card. Rejoin the tour from an earlier step, or reload the scenario.".into(),
+                            error: false,
+                        })
+                    }
+                }
+            }
+            Command::TourReplay => {
+                let i = session.tour.step;
+                let from = (0..i)
+                    .rev()
+                    .find_map(|k| session.tour.anchor(k))
+                    .unwrap_or(0);
+                if session.tour.anchor(i).is_some() {
+                    session.seek(from);
+                    session.tour.replaying = Some(i);
+                    self.playing = session.handle.status().is_running();
+                }
+            }
+            Command::TourRejoin => {
+                self.playing = false;
+                if let Some(i) = faultline_algorithms::scenario::Tour::nearest(
+                    &session.tour.anchors,
+                    session.cursor(),
+                ) {
+                    session.tour.on = true;
+                    session.tour.step = i;
+                    if let Some(a) = session.tour.anchor(i) {
+                        session.seek(a);
+                    }
+                }
+            }
             Command::Open { .. }
             | Command::Reload { .. }
             | Command::ToggleHelp
@@ -324,6 +373,9 @@ impl LabApp {
             | Command::Download { .. }
             | Command::PickFile
             | Command::ToggleEditor => unreachable!("handled by apply"),
+        }
+        if crossing && session.tour_crossed(before) {
+            self.playing = false;
         }
         if let RunStatus::Violated(v) = session.handle.status()
             && !was_violated
@@ -542,6 +594,14 @@ impl LabApp {
                                 .ui(ui, session, self.selection, &mut self.commands)
                         });
                 }
+                if session.tour.on {
+                    egui::Panel::right("tour")
+                        .resizable(true)
+                        .default_size(300.0)
+                        .show(ui, |ui| {
+                            crate::panels::tour::ui(ui, session, &mut self.commands)
+                        });
+                }
                 let cluster = egui::CentralPanel::no_frame().show(ui, |ui| {
                     self.cluster.ui(
                         ui,
@@ -608,6 +668,20 @@ impl LabApp {
                 }
                 if ui.button("Help").on_hover_text("F1").clicked() {
                     self.commands.push(Command::ToggleHelp);
+                }
+                if let Some(s) = &self.session
+                    && !s.scenario.tour.steps.is_empty()
+                {
+                    let mut on = s.tour.on;
+                    if ui
+                        .toggle_value(&mut on, "Tour")
+                        .on_hover_text(
+                            "The scenario's guided tour: a narration card beside the cluster view",
+                        )
+                        .clicked()
+                    {
+                        self.commands.push(Command::ToggleTour);
+                    }
                 }
                 ui.separator();
                 if let Some(s) = &self.session {

@@ -111,4 +111,15 @@ pub enum Command {
     PickFile,
     /// Show or hide the scenario editor (in a browser).
     ToggleEditor,
+    /// Show or hide the guided tour's card (and its highlights).
+    ToggleTour,
+    /// Go to a tour step: the card shows it and the cursor moves to its
+    /// anchor (when the branch reaches it).
+    TourGo(usize),
+    /// Play the current tour step again, from the previous step's anchor
+    /// (or the start) to its own, and stop there.
+    TourReplay,
+    /// Go back to the tour from wherever the cursor is: to the last step
+    /// at or before it.
+    TourRejoin,
 }

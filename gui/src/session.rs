@@ -12,6 +12,7 @@ use crate::causal::{Causality, selection_record};
 use crate::command::{NextKind, Selection};
 use crate::save::{SavedBranch, branch_text};
 use faultline_algorithms::scenario::Scenario;
+use faultline_algorithms::scenario::tour::{Highlight, Tour, Unreached};
 use faultline_sim::{
     Fault, MsgId, NodeId, RecordKind, RunStatus, SimHandle, SimTime, TraceMode, TraceRecord,
 };
@@ -189,9 +190,36 @@ pub struct Session {
     /// The steps of an explored path, in words, when the file replays one
     /// (`faultline explore`'s counterexamples); empty otherwise.
     pub steps: Vec<String>,
+    /// The tour being played, when the scenario has one.
+    pub tour: TourState,
     /// The causal graph and the selected event's past and future (built
     /// only once something is selected).
     pub causal: Causality,
+}
+
+/// A guided tour in the lab: which step the card shows, and where each
+/// step is in this branch (resolved again when the branch changes, so a
+/// branch made mid-tour keeps its tour).
+#[derive(Clone, Debug, Default)]
+pub struct TourState {
+    /// The card is shown and the step's highlights drawn.
+    pub on: bool,
+    /// The step the card shows.
+    pub step: usize,
+    /// Each step's cursor in this branch, or why it has none.
+    pub anchors: Vec<Result<u64, Unreached>>,
+    /// A step being replayed: playback stops there even if it does not
+    /// pause by itself.
+    pub replaying: Option<usize>,
+    /// Records known when the anchors were last resolved.
+    resolved_at: usize,
+}
+
+impl TourState {
+    /// Where step `i` is in this branch, when it is reached.
+    pub fn anchor(&self, i: usize) -> Option<u64> {
+        self.anchors.get(i).and_then(|a| a.as_ref().ok().copied())
+    }
 }
 
 impl Session {
@@ -236,8 +264,10 @@ impl Session {
             horizon: 0,
             index: TraceIndex::default(),
             steps,
+            tour: TourState::default(),
             causal: Causality::default(),
         };
+        session.tour.on = !session.scenario.tour.steps.is_empty();
         session.look_ahead();
         Ok(session)
     }
@@ -305,12 +335,85 @@ impl Session {
             self.handle.run_until_event(chunk);
         }
         self.horizon = self.horizon.max(self.cursor());
+        self.resolve_tour();
         self.handle.seek(at);
         self.after_move();
     }
 
+    /// Resolves the tour's steps against the branch, with the handle at the
+    /// furthest point known (its reports and status are those of that
+    /// point).
+    fn resolve_tour(&mut self) {
+        if self.scenario.tour.steps.is_empty() {
+            return;
+        }
+        self.tour.anchors = self.scenario.tour.resolve(self.handle.as_ref());
+        self.tour.resolved_at = self.handle.records().len();
+    }
+
+    /// The tour of the scenario.
+    pub fn tour_steps(&self) -> &Tour {
+        &self.scenario.tour
+    }
+
+    /// What the current tour step highlights, while the tour is on.
+    pub fn highlight(&self) -> Option<&Highlight> {
+        if !self.tour.on {
+            return None;
+        }
+        self.scenario
+            .tour
+            .steps
+            .get(self.tour.step)
+            .map(|s| &s.highlight)
+    }
+
+    /// After playback or stepping moved from `before` to the cursor: the
+    /// first step anchored in between becomes current; when it pauses (or
+    /// is being replayed) the cursor goes back to exactly its anchor.
+    /// Returns whether playback must stop.
+    pub fn tour_crossed(&mut self, before: u64) -> bool {
+        if !self.tour.on {
+            return false;
+        }
+        let now = self.cursor();
+        let mut stop = None;
+        for (i, step) in self.scenario.tour.steps.iter().enumerate() {
+            let Some(a) = self.tour.anchor(i) else {
+                continue;
+            };
+            if a > before && a <= now {
+                self.tour.step = i;
+                if step.pause || self.tour.replaying == Some(i) {
+                    stop = Some(a);
+                    break;
+                }
+            }
+        }
+        match stop {
+            Some(a) => {
+                self.tour.replaying = None;
+                if a != now {
+                    self.seek(a);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
     fn after_move(&mut self) {
         self.horizon = self.horizon.max(self.cursor());
+        // Playing past what the look-ahead knew: the frontier may hold steps
+        // it did not reach.
+        if self.cursor() == self.horizon
+            && self.tour.anchors.iter().any(|a| a.is_err())
+            && (self.handle.records().len() > self.tour.resolved_at + 5_000
+                || (!self.handle.status().is_running()
+                    && self.handle.records().len() != self.tour.resolved_at))
+        {
+            self.resolve_tour();
+        }
         self.display_time = self.handle.now();
         let nodes = self.node_count();
         self.index.sync(self.handle.records(), nodes);

@@ -412,6 +412,10 @@ fn save_as_scenario_replays_to_the_same_fingerprint() {
 fn played_flat_out(file: &Path, frames: u32) -> Harness<'static, LabApp> {
     let mut app = LabApp::new(Settings::default(), repo().join("scenarios"));
     app.open(file, None);
+    // Through to the end: a guided tour would stop at each of its steps.
+    if let Some(s) = app.session.as_mut() {
+        s.tour.on = false;
+    }
     let mut h = harness(app);
     h.run();
     h.get_by_label("Max").click();
@@ -720,4 +724,182 @@ fn an_explored_path_lists_its_steps_and_a_click_goes_to_one() {
         "{:?}",
         session.handle.status()
     );
+}
+
+/// The lab on `raft/initial-election.toml`, whose tour has five steps.
+fn toured_lab() -> (Harness<'static, LabApp>, Vec<u64>) {
+    let file = scenario("raft/initial-election.toml");
+    let anchors = Scenario::load(&file).unwrap().tour_anchors().unwrap();
+    let mut app = LabApp::new(Settings::default(), repo().join("scenarios"));
+    app.open(&file, None);
+    let mut h = harness(app);
+    h.run();
+    (h, anchors)
+}
+
+fn tour_step(h: &Harness<'_, LabApp>) -> usize {
+    h.state().session.as_ref().unwrap().tour.step
+}
+
+#[test]
+fn the_tour_card_steps_forward_and_back_and_rejoins_after_a_scrub() {
+    let (mut h, anchors) = toured_lab();
+    assert_eq!(anchors.len(), 5);
+    // The card opens on the first step; the run is still at its start, so
+    // the card offers to join.
+    h.get_by_label("Tour · step 1 of 5");
+    h.get_by_label("Five followers, no leader");
+    h.get_by_label("Rejoin the tour").click();
+    h.run();
+    assert_eq!(cursor(&h), anchors[0]);
+
+    h.get_by_label("Next ▶").click();
+    h.run();
+    assert_eq!((tour_step(&h), cursor(&h)), (1, anchors[1]));
+    h.get_by_label("Tour · step 2 of 5");
+    h.get_by_label("Next ▶").click();
+    h.run();
+    assert_eq!((tour_step(&h), cursor(&h)), (2, anchors[2]));
+    h.get_by_label("◀ Previous").click();
+    h.run();
+    assert_eq!((tour_step(&h), cursor(&h)), (1, anchors[1]));
+
+    // Scrub away past step 3; the card says so and rejoins at the last
+    // step at or before the cursor.
+    let away = anchors[2] + 1;
+    assert!(away < anchors[3]);
+    h.state_mut()
+        .push(faultline_gui::command::Command::Seek(away));
+    h.run();
+    assert_eq!(tour_step(&h), 1, "a scrub does not move the card");
+    h.get_by_label_contains("You are at event");
+    h.get_by_label("Rejoin the tour").click();
+    h.run();
+    assert_eq!((tour_step(&h), cursor(&h)), (2, anchors[2]));
+    assert!(h.query_by_label("Rejoin the tour").is_none());
+}
+
+#[test]
+fn playing_a_tour_stops_at_each_step_and_replays_one() {
+    let (mut h, anchors) = toured_lab();
+    h.get_by_label("Rejoin the tour").click();
+    h.run();
+    h.get_by_label("▶ Play").click();
+    // Playback stops by itself at the next step's anchor.
+    for _ in 0..400 {
+        h.run_steps(5);
+        if !h.state().playing {
+            break;
+        }
+    }
+    assert!(!h.state().playing);
+    h.run();
+    assert_eq!((tour_step(&h), cursor(&h)), (1, anchors[1]));
+    h.get_by_label("A candidate asks for votes");
+
+    // Replay the step: back to the previous anchor, then play to this one.
+    h.get_by_label("↺ Replay this step").click();
+    h.run_steps(1);
+    assert!(cursor(&h) < anchors[1]);
+    for _ in 0..400 {
+        h.run_steps(5);
+        if !h.state().playing {
+            break;
+        }
+    }
+    assert_eq!((tour_step(&h), cursor(&h)), (1, anchors[1]));
+}
+
+#[test]
+fn a_tour_step_highlights_its_log_entry_and_a_branch_keeps_the_tour() {
+    let (mut h, anchors) = toured_lab();
+    // Step 4 highlights log entry 1 (the leader's no-op) in the inspector.
+    h.state_mut()
+        .push(faultline_gui::command::Command::TourGo(3));
+    h.run();
+    assert_eq!(cursor(&h), anchors[3]);
+    let leader = {
+        let s = h.state().session.as_ref().unwrap();
+        let i = s
+            .handle
+            .observables()
+            .iter()
+            .position(|o| o.name == "leader")
+            .unwrap();
+        (0..5)
+            .map(NodeId)
+            .find(|&n| s.handle.observe(n, i).is_some_and(|v| v > 0))
+            .expect("a leader at step 4")
+    };
+    h.state_mut()
+        .push(faultline_gui::command::Command::Select(Selection::Node(
+            leader,
+        )));
+    h.run();
+    h.get_by_label_contains("(tour)");
+    // Closing the tour removes the highlight.
+    h.get_by_label("Close").click();
+    h.run();
+    assert!(h.query_by_label_contains("(tour)").is_none());
+    h.get_by_label("Tour").click();
+    h.run();
+    h.get_by_label_contains("(tour)");
+
+    // Crash the leader mid-tour: the branch keeps its tour, resolved again
+    // on the branch (its last step, a client reply, still comes).
+    h.state_mut()
+        .push(faultline_gui::command::Command::Inject(Fault::Crash {
+            node: leader,
+        }));
+    h.run();
+    let s = h.state().session.as_ref().unwrap();
+    assert!(s.tour.on);
+    assert_eq!(s.tour.anchors.len(), 5);
+    assert_eq!(
+        s.tour.anchor(3),
+        Some(anchors[3]),
+        "before the branch point"
+    );
+    h.get_by_label("Next ▶").click();
+    h.run();
+    assert_eq!(tour_step(&h), 4);
+    h.get_by_label("Clients find the leader");
+}
+
+#[test]
+fn the_picker_leads_with_lessons_and_puts_the_bug_zoo_last() {
+    let mut h = empty_lab();
+    h.run();
+    let entries = &h.state().picker.entries;
+    let first_bug = entries
+        .iter()
+        .position(|e| e.shown.starts_with("bugs/"))
+        .unwrap();
+    assert!(
+        entries[first_bug..]
+            .iter()
+            .all(|e| e.shown.starts_with("bugs/"))
+    );
+    assert!(
+        entries[0].shown.starts_with("raft/"),
+        "{}",
+        entries[0].shown
+    );
+    assert!(
+        entries[0].tour > 0,
+        "a toured lesson first: {}",
+        entries[0].shown
+    );
+    // Within a folder, bug variants come after the lesson's own files.
+    let raft: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.shown.starts_with("raft/"))
+        .map(|e| e.shown.as_str())
+        .collect();
+    let first_bug = raft.iter().position(|s| s.contains("/bug-")).unwrap();
+    assert!(
+        raft[first_bug..].iter().all(|s| s.contains("/bug-")),
+        "{raft:?}"
+    );
+    h.get_by_label_contains("initial-election.toml · tour, 5 steps");
 }

@@ -534,9 +534,17 @@ impl AppliedPrefixAgreement {
             if known == 0 {
                 *seen = (digest, id);
             } else if known != digest {
-                return Err(format!(
-                    "{id} and {by} have both applied {applied} entries but their state machines differ"
-                ));
+                // The digest may be one this server itself recorded before
+                // it restarted and applied the same index again.
+                return Err(if by == id {
+                    format!(
+                        "{id} has applied {applied} entries twice (before and after a restart) with different state machines"
+                    )
+                } else {
+                    format!(
+                        "{id} and {by} have both applied {applied} entries but their state machines differ"
+                    )
+                });
             }
         }
         Ok(())

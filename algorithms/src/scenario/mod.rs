@@ -33,6 +33,7 @@ pub mod outcome;
 mod parse;
 mod raw;
 pub mod replay;
+pub mod tour;
 
 pub use error::{Location, ScenarioError, plain_toml_message};
 pub use explore::{Counterexample, ExploreOverrides};
@@ -42,6 +43,7 @@ pub use outcome::{CheckFailure, LinearizabilityReport, LivenessReport, RunReport
 pub use parse::{ExploreSpec, MAX_DEPTH};
 pub use raw::parse_seed;
 pub use replay::ReplayInfo;
+pub use tour::{Anchor, Highlight, Tour, TourStep};
 
 use crate::algorithm::AnyAlgorithm;
 use faultline_checker::text::decode_utf8;
@@ -220,6 +222,8 @@ pub struct Scenario {
     /// The search and budgets of `faultline explore`, when the file has
     /// an `[explore]` table.
     pub explore: Option<ExploreSpec>,
+    /// The guided tour (`[[tour]]` steps; empty when the file has none).
+    pub tour: Tour,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -383,5 +387,7 @@ mod group_tests;
 mod over_time_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tour_tests;
 #[cfg(test)]
 mod weak_tests;

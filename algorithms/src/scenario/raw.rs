@@ -49,6 +49,49 @@ pub(crate) struct RawScenario {
     pub replay: Option<Spanned<RawReplay>>,
     #[serde(default)]
     pub explore: Option<Spanned<RawExplore>>,
+    #[serde(default)]
+    pub tour: Vec<Spanned<RawTourStep>>,
+}
+
+/// One `[[tour]]` step: where it is anchored, what it says, what it
+/// highlights.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTourStep {
+    pub title: Spanned<String>,
+    pub text: Spanned<String>,
+    #[serde(default)]
+    pub at_event: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub at: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub reported: Option<Spanned<String>>,
+    #[serde(default)]
+    pub fails: Option<Spanned<String>>,
+    #[serde(default)]
+    pub delivered: Option<Spanned<String>>,
+    #[serde(default)]
+    pub fault: Option<Spanned<String>>,
+    #[serde(default)]
+    pub node: Option<Spanned<NodeRef>>,
+    #[serde(default)]
+    pub highlight: Option<Spanned<RawHighlight>>,
+    #[serde(default)]
+    pub pause: Option<bool>,
+}
+
+/// What a tour step draws as highlighted.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHighlight {
+    #[serde(default)]
+    pub nodes: Option<Spanned<Vec<Spanned<NodeRef>>>>,
+    #[serde(default)]
+    pub message: Option<Spanned<String>>,
+    #[serde(default)]
+    pub entry: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub invariant: Option<Spanned<String>>,
 }
 
 /// `[explore]`: how `faultline explore` searches, and the adversary's

@@ -162,8 +162,16 @@ impl ChecksPanel {
                         Some(_) => ui.colored_label(theme::RED, "✖"),
                         None => ui.colored_label(theme::GREEN, "✔"),
                     };
-                    ui.label(RichText::new(&inv.name).monospace())
-                        .on_hover_text(&inv.description);
+                    let marked = session.highlight().and_then(|h| h.invariant.as_deref())
+                        == Some(inv.name.as_str());
+                    let name = RichText::new(&inv.name).monospace();
+                    if marked {
+                        // A tour step points at it.
+                        ui.label(name.color(theme::CURSOR).strong())
+                            .on_hover_text(&inv.description);
+                    } else {
+                        ui.label(name).on_hover_text(&inv.description);
+                    }
                     ui.end_row();
                     if let Some(reason) = &inv.violation {
                         ui.label("");

@@ -12,6 +12,7 @@ use eframe::egui::{
     self, Align2, Color32, FontId, Pos2, Rect, Role, Sense, Shape, Stroke, Vec2, WidgetInfo, pos2,
     vec2,
 };
+use faultline_algorithms::scenario::tour::message_kind;
 use faultline_sim::{DropReason, Network, NodeId, NodeKind, RecordKind, SimTime};
 
 /// At most this many recent drops are drawn.
@@ -204,6 +205,8 @@ impl ClusterView {
         // of tessellated circles.
         let many = in_flight.len() > 500;
         let mut mesh = egui::Mesh::default();
+        let tour = session.highlight();
+        let marked_kind = tour.and_then(|h| h.message.as_deref());
         for m in &in_flight {
             let span = m
                 .deliver_at
@@ -216,6 +219,15 @@ impl ClusterView {
             let offset = (b - a).normalized().rot90() * 3.0;
             let p = a + (b - a) * f + offset;
             dots.push((p, m.msg));
+            if let Some(kind) = marked_kind
+                && session
+                    .handle
+                    .describe_message(m.msg)
+                    .is_some_and(|d| message_kind(&d) == kind)
+            {
+                // A tour step's message kind: a ring around the dot.
+                painter.circle_stroke(p, dot + 3.5, Stroke::new(2.0, theme::CURSOR));
+            }
             if selected_msg == Some(m.msg) {
                 painter.line_segment([a, b], Stroke::new(1.0, theme::CURSOR));
                 painter.circle(
@@ -313,6 +325,9 @@ impl ClusterView {
                 );
             } else {
                 painter.circle(p, radius, fill, stroke);
+            }
+            if tour.is_some_and(|h| h.nodes.contains(&id)) {
+                painter.circle_stroke(p, radius + 6.0, Stroke::new(2.5, theme::CURSOR));
             }
             if !info.up {
                 painter.text(

@@ -265,7 +265,14 @@ fn node_ui(
                 columns,
                 rows,
                 groups,
-            } => table_ui(ui, title, columns, rows, groups),
+            } => table_ui(
+                ui,
+                title,
+                columns,
+                rows,
+                groups,
+                session.highlight().and_then(|h| h.entry),
+            ),
             ViewSection::Ring { title, positions } => ring_ui(ui, session, id, title, positions),
         }
     }
@@ -317,6 +324,7 @@ fn table_ui(
     columns: &[String],
     rows: &[Vec<String>],
     groups: &[u64],
+    marked: Option<u64>,
 ) {
     ui.label(RichText::new(title).strong());
     let font = FontId::monospace(12.0);
@@ -340,12 +348,28 @@ fn table_ui(
     let draw_row = |ui: &mut egui::Ui, cells: &[String], bg: Option<Color32>, header: bool| {
         let (rect, response) =
             ui.allocate_exact_size(vec2(total.max(ui.available_width()), row_h), Sense::hover());
+        // A tour step's entry: the row whose first cell is its number.
+        let tour = !header
+            && marked.is_some_and(|m| cells.first().is_some_and(|c| c.trim() == m.to_string()));
         // The cells are painted; tell screen readers (and tests) the row.
-        response
-            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Row, true, cells.join(" | ")));
+        response.widget_info(|| {
+            let mut label = cells.join(" | ");
+            if tour {
+                label.push_str(" (tour)");
+            }
+            egui::WidgetInfo::labeled(egui::Role::Row, true, label)
+        });
         let painter = ui.painter();
         if let Some(bg) = bg {
             painter.rect_filled(rect, 0.0, bg);
+        }
+        if tour {
+            painter.rect_stroke(
+                rect.shrink(1.0),
+                2.0,
+                Stroke::new(2.0, theme::CURSOR),
+                egui::StrokeKind::Inside,
+            );
         }
         let mut x = rect.left() + 4.0;
         for (c, w) in widths.iter().enumerate() {
@@ -586,7 +610,7 @@ mod tests {
     #[test]
     fn a_log_table_shows_every_entry_and_names_its_groups_after_the_term_column() {
         let (columns, rows, groups) = raft_log();
-        let mut h = Harness::new_ui(|ui| table_ui(ui, "log", &columns, &rows, &groups));
+        let mut h = Harness::new_ui(|ui| table_ui(ui, "log", &columns, &rows, &groups, None));
         h.run();
         h.get_by_label("index | term | command");
         h.get_by_label("3 | 3 | cas x 1->4");
@@ -599,7 +623,7 @@ mod tests {
         let columns = vec!["follower".to_string(), "match".into(), "next".into()];
         let rows = vec![vec!["n1".to_string(), "7".into(), "8".into()]];
         let groups = vec![2];
-        let mut h = Harness::new_ui(|ui| table_ui(ui, "followers", &columns, &rows, &groups));
+        let mut h = Harness::new_ui(|ui| table_ui(ui, "followers", &columns, &rows, &groups, None));
         h.run();
         h.get_by_label("n1 | 7 | 8");
         h.get_by_label("group 2");

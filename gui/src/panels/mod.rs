@@ -9,4 +9,5 @@ pub mod log;
 pub mod path;
 pub mod picker;
 pub mod spacetime;
+pub mod tour;
 pub mod transport;

@@ -22,6 +22,60 @@ pub struct Entry {
     pub title: Result<String, String>,
     /// Its description.
     pub description: String,
+    /// Steps of its guided tour (0: none).
+    pub tour: usize,
+}
+
+/// The folders of the shipped scenarios in the order of the lessons
+/// (docs/lessons): Raft, Paxos, replication, consistent hashing, gossip;
+/// then the rest, searches, and the bug zoo last.
+pub const LESSON_ORDER: [&str; 11] = [
+    "raft",
+    "paxos",
+    "multi-paxos",
+    "primary-backup",
+    "chain",
+    "async-replica",
+    "quorum",
+    "compare",
+    "hashing",
+    "gossip",
+    "pingstorm",
+];
+
+/// Where a file goes in the picker: lessons first in lesson order, toured
+/// files first in their folder, bug variants after the lessons' own files;
+/// folders the list does not know next, then searches, then the bug zoo.
+fn rank(shown: &str, tour: usize) -> (usize, String, u8, String) {
+    let path = Path::new(shown);
+    let folder = path
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let top = folder.split('/').next().unwrap_or("");
+    let group = match LESSON_ORDER.iter().position(|f| *f == top) {
+        Some(i) => i,
+        None if top == "bugs" => LESSON_ORDER.len() + 2,
+        None if top == "explore" => LESSON_ORDER.len() + 1,
+        None => LESSON_ORDER.len(),
+    };
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let within = if tour > 0 {
+        0
+    } else if file.starts_with("bug-") {
+        2
+    } else {
+        1
+    };
+    (group, folder, within, file)
+}
+
+/// Sorts entries into the picker's order ([`rank`]).
+pub fn sort_entries(entries: &mut [Entry]) {
+    entries.sort_by_cached_key(|e| rank(&e.shown, e.tour));
 }
 
 /// The picker panel.
@@ -60,18 +114,20 @@ impl ScenarioPicker {
                     .unwrap_or(&path)
                     .display()
                     .to_string();
-                let (title, description) = match Scenario::load(&path) {
-                    Ok(s) => (Ok(s.name), s.description),
-                    Err(e) => (Err(e.to_string()), String::new()),
+                let (title, description, tour) = match Scenario::load(&path) {
+                    Ok(s) => (Ok(s.name), s.description, s.tour.steps.len()),
+                    Err(e) => (Err(e.to_string()), String::new(), 0),
                 };
                 Entry {
                     path,
                     shown,
                     title,
                     description,
+                    tour,
                 }
             })
             .collect();
+        sort_entries(&mut self.entries);
         self.scanned = true;
     }
 
@@ -86,19 +142,21 @@ impl ScenarioPicker {
                     Ok(inner) => inner.display().to_string(),
                     Err(_) => format!("your files/{}", path.display()),
                 };
-                let (title, description) = match Scenario::parse(&path.display().to_string(), text)
-                {
-                    Ok(s) => (Ok(s.name), s.description),
-                    Err(e) => (Err(e.to_string()), String::new()),
-                };
+                let (title, description, tour) =
+                    match Scenario::parse(&path.display().to_string(), text) {
+                        Ok(s) => (Ok(s.name), s.description, s.tour.steps.len()),
+                        Err(e) => (Err(e.to_string()), String::new(), 0),
+                    };
                 Entry {
                     path: path.clone(),
                     shown,
                     title,
                     description,
+                    tour,
                 }
             })
             .collect();
+        sort_entries(&mut self.entries);
         self.scanned = true;
     }
 
@@ -182,7 +240,12 @@ impl ScenarioPicker {
                 if this_folder != folder {
                     folder = this_folder;
                     ui.add_space(4.0);
-                    ui.label(RichText::new(&folder).strong());
+                    let heading = match folder.as_str() {
+                        "bugs" => "bugs — the bug zoo (minimised catches)".to_string(),
+                        "explore" => "explore — searches (faultline explore)".to_string(),
+                        f => f.to_string(),
+                    };
+                    ui.label(RichText::new(heading).strong());
                 }
                 let selected = current.is_some_and(|c| same_file(c, &entry.path));
                 let title = match &entry.title {
@@ -193,7 +256,11 @@ impl ScenarioPicker {
                     .file_name()
                     .map(|f| f.to_string_lossy().to_string())
                     .unwrap_or_default();
-                let text = RichText::new(format!("{title}\n{file}"));
+                let text = if entry.tour > 0 {
+                    RichText::new(format!("▶ {title}\n{file} · tour, {} steps", entry.tour))
+                } else {
+                    RichText::new(format!("{title}\n{file}"))
+                };
                 let text = if entry.title.is_err() {
                     text.color(theme::RED)
                 } else {

@@ -37,6 +37,7 @@ mod explore;
 mod faults;
 mod over_time;
 mod setup;
+mod tour;
 
 pub use explore::{ExploreSpec, MAX_DEPTH};
 use faults::{Nodes, fault, nemesis};
@@ -144,6 +145,7 @@ pub(crate) fn parse(file: &str, text: &str, authored: bool) -> Result<Scenario, 
     let explore = explore::explore(&cx, &raw, clients)?;
     let checks = checks(&cx, &raw, &info, &nodes, &schedule)?;
     let expect = expectation(&cx, &raw, &info, &checks)?;
+    let tour = tour::tour(&cx, &raw, &info, &nodes, end, &checks.over_time_names())?;
     let replay = match &raw.replay {
         Some(r) => Some(ReplayInfo::from_raw(
             cx.file,
@@ -190,6 +192,7 @@ pub(crate) fn parse(file: &str, text: &str, authored: bool) -> Result<Scenario, 
         expect,
         replay,
         explore,
+        tour,
     };
     // The algorithm validates its own parameters when it builds a world;
     // building one now makes a bad parameter a load-time error.
