@@ -186,6 +186,10 @@ pub struct RunArgs {
     /// Summary format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+    /// After a violation, print why it happened: the faults in its causal
+    /// past and the chain of latest messages that led to it (text format).
+    #[arg(long)]
+    pub why: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use faultline_algorithms::scenario::outcome::weak_lines;
 use faultline_algorithms::scenario::replay::{format_fingerprint, verify};
 use faultline_algorithms::scenario::{RunReport, Scenario};
 use faultline_sim::time::format_duration;
-use faultline_sim::{SimHandle, SimTime, TraceMode};
+use faultline_sim::{CausalGraph, SimHandle, SimTime, TraceMode};
 use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -66,7 +66,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<bool> {
     let scenario = load(&args.scenario)?;
     refuse_search(&scenario)?;
     let seed = args.seed.unwrap_or(scenario.seed);
-    let trace = if args.trace.is_some() {
+    let trace = if args.trace.is_some() || args.why {
         TraceMode::Full
     } else {
         TraceMode::Fingerprint
@@ -80,6 +80,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<bool> {
     }
     let matched = matched(&scenario, &outcome.report);
     print_summary(&scenario, &outcome, args.format, matched, None)?;
+    if args.why && args.format == SummaryFormat::Text {
+        print_why(outcome.handle.as_ref())?;
+    }
     if !matched && args.format == SummaryFormat::Text {
         outln!(
             "reproduce   faultline run {} --seed {}",
@@ -88,6 +91,62 @@ pub fn run(args: RunArgs) -> anyhow::Result<bool> {
         );
     }
     Ok(matched)
+}
+
+/// How many faults `--why` lists (the latest).
+const WHY_FAULTS: usize = 20;
+
+/// `--why`: the violation's faults and chain of messages, from the causal
+/// graph of the full trace.
+fn print_why(handle: &dyn SimHandle) -> anyhow::Result<()> {
+    use faultline_gui::text;
+    let records = handle.records();
+    let Some(violation) = records.iter().rposition(|r| r.kind.name() == "violation") else {
+        outln!("why         no violation in this run");
+        return Ok(());
+    };
+    let graph = CausalGraph::build(records, handle.node_count());
+    let Some(step) = graph.step_of(violation) else {
+        return Ok(());
+    };
+    let why = graph.why(step);
+    let line = |i: usize| {
+        let r = &records[i];
+        format!(
+            "event {:>7}  {:>9}  {}",
+            r.event,
+            text::time(r.time),
+            text::record(r)
+        )
+    };
+    outln!(
+        "why         {} fault(s) in the violation's causal past{}",
+        why.faults.len(),
+        if why.faults.len() > WHY_FAULTS {
+            format!(", the latest {WHY_FAULTS}:")
+        } else if why.faults.is_empty() {
+            String::new()
+        } else {
+            ":".into()
+        }
+    );
+    for &i in why.faults.iter().rev().take(WHY_FAULTS) {
+        outln!("              {}", line(i));
+    }
+    outln!("            the chain of latest messages that led to it, newest first:");
+    for s in &why.chain {
+        outln!("              {}", line(s.record));
+        if let Some(send) = s.message_from {
+            outln!(
+                "                (sent at {})",
+                text::time(records[send].time)
+            );
+        }
+    }
+    if why.more {
+        outln!("              ...");
+    }
+    Ok(())
 }
 
 /// Whether the run gave the expected outcome; a run cut short by `--until`

@@ -984,3 +984,24 @@ fn tour_refuses_a_file_without_a_tour_or_with_a_broken_step() {
         stdout(&out)
     );
 }
+
+#[test]
+fn run_why_explains_a_violation_by_its_crash() {
+    let out = faultline(&["run", "scenarios/bugs/gossip-volatile-store.toml", "--why"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("why         1 fault(s) in the violation's causal past:"),
+        "{text}"
+    );
+    let after = &text[text.find("why ").unwrap()..];
+    assert!(after.contains("fault: crash n0"), "{after}");
+    assert!(
+        after.contains("VIOLATION of acked_values_survive"),
+        "{after}"
+    );
+    // Without a violation it says so.
+    let out = faultline(&["run", BASIC, "--why"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("why         no violation in this run"));
+}

@@ -176,7 +176,18 @@ impl LabApp {
                 self.settings.speed_log10 = log10.clamp(Speed::MIN_LOG10, Speed::MAX_LOG10);
                 self.settings.speed_max = max;
             }
-            Command::Select(selection) => self.selection = selection,
+            Command::Select(selection) => {
+                self.selection = selection;
+                if let Some(session) = self.session.as_mut() {
+                    session.focus(selection, false);
+                }
+            }
+            Command::Why(record) => {
+                self.selection = Selection::Record(record);
+                if let Some(session) = self.session.as_mut() {
+                    session.focus(self.selection, true);
+                }
+            }
             Command::SaveBranch(path) if self.web.is_some() => self.download_branch(&path),
             Command::OpenText { path, text, seed } => self.open_text(path, text, seed),
             Command::Download { name, text } => self.download(name, text),
@@ -270,6 +281,7 @@ impl LabApp {
                             && i >= session.records().len()
                         {
                             self.selection = Selection::None;
+                            session.focus(Selection::None, false);
                         }
                     }
                     Err(e) => {
@@ -356,6 +368,7 @@ impl LabApp {
             | Command::ToggleHelp
             | Command::SetSpeed { .. }
             | Command::Select(_)
+            | Command::Why(_)
             | Command::OpenText { .. }
             | Command::Download { .. }
             | Command::PickFile

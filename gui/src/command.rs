@@ -79,6 +79,9 @@ pub enum Command {
     },
     /// Select something.
     Select(Selection),
+    /// Select a record and explain it: the faults and the chain of
+    /// messages it depends on ("Why did this happen?").
+    Why(usize),
     /// Apply a fault now (recorded in the branch).
     Inject(Fault),
     /// Write the branch as a scenario file.

@@ -16,6 +16,7 @@
 
 pub mod app;
 mod automation;
+pub mod causal;
 pub mod command;
 pub mod help;
 pub mod panels;

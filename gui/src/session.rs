@@ -8,7 +8,8 @@
 //! runs ahead up to [`LOOKAHEAD_EVENTS`] and comes back, so the timeline and
 //! the space-time diagram show the known future of the branch.
 
-use crate::command::NextKind;
+use crate::causal::{Causality, selection_record};
+use crate::command::{NextKind, Selection};
 use crate::save::{SavedBranch, branch_text};
 use faultline_algorithms::scenario::Scenario;
 use faultline_algorithms::scenario::tour::{Highlight, Tour, Unreached};
@@ -191,6 +192,9 @@ pub struct Session {
     pub steps: Vec<String>,
     /// The tour being played, when the scenario has one.
     pub tour: TourState,
+    /// The causal graph and the selected event's past and future (built
+    /// only once something is selected).
+    pub causal: Causality,
 }
 
 /// A guided tour in the lab: which step the card shows, and where each
@@ -261,6 +265,7 @@ impl Session {
             index: TraceIndex::default(),
             steps,
             tour: TourState::default(),
+            causal: Causality::default(),
         };
         session.tour.on = !session.scenario.tour.steps.is_empty();
         session.look_ahead();
@@ -412,6 +417,16 @@ impl Session {
         self.display_time = self.handle.now();
         let nodes = self.node_count();
         self.index.sync(self.handle.records(), nodes);
+        self.causal.sync(self.handle.records(), nodes);
+    }
+
+    /// Focuses causal highlighting on what `selection` stands for (nothing
+    /// for a node), with the "why" chain when `why`.
+    pub fn focus(&mut self, selection: Selection, why: bool) {
+        let records = self.handle.records();
+        let record = selection_record(selection, records, &self.index);
+        let nodes = self.node_count();
+        self.causal.focus_on(record, why, records, nodes);
     }
 
     /// Moves the cursor to after `event` events.
@@ -528,12 +543,25 @@ impl Session {
         let at = self.cursor();
         self.handle.inject(fault).map_err(|e| e.to_string())?;
         self.index.reset();
+        // The trace after the cursor was replaced: read it again, keeping
+        // the focus on the same record when it is still there.
+        let focus = self
+            .causal
+            .focus
+            .as_ref()
+            .map(|f| (f.record, f.why.is_some()));
+        self.causal.reset();
         self.horizon = self.cursor();
         let injected_through = self.cursor();
         self.look_ahead();
         // Show the injected fault as having happened.
         if self.cursor() != injected_through {
             self.seek(injected_through.max(at));
+        }
+        if let Some((record, why)) = focus {
+            let nodes = self.node_count();
+            self.causal
+                .focus_on(Some(record), why, self.handle.records(), nodes);
         }
         Ok(())
     }
@@ -609,6 +637,39 @@ mod tests {
         assert!(s.tick(0.2, speed));
         assert_eq!(s.display_time, SimTime(2_000_000));
         assert!(s.handle.now() <= s.display_time);
+    }
+
+    #[test]
+    fn the_focus_outlives_an_injected_crash_and_has_it_in_its_future() {
+        let mut s = gossip();
+        s.seek(500);
+        assert!(
+            s.causal.graph().is_none(),
+            "nothing is built before a selection"
+        );
+        let record = s.records()[..s.first_future_record()]
+            .iter()
+            .rposition(|r| matches!(r.kind, RecordKind::Timer { node, .. } if node == NodeId(1)))
+            .expect("a timer of n1");
+        s.focus(Selection::Record(record), false);
+        s.inject(Fault::Crash { node: NodeId(1) }).unwrap();
+        let crash = s
+            .records()
+            .iter()
+            .rposition(|r| {
+                matches!(&r.kind, RecordKind::Fault { fault, .. }
+                    if **fault == Fault::Crash { node: NodeId(1) })
+            })
+            .expect("the crash is recorded");
+        assert_eq!(s.causal.focus.as_ref().unwrap().record, record);
+        assert_eq!(
+            s.causal.relation(crash),
+            Some(crate::causal::Relation::Future)
+        );
+        let graph = s.causal.graph().unwrap();
+        assert_eq!(graph.records_seen(), s.records().len());
+        s.focus(Selection::None, false);
+        assert!(s.causal.focus.is_none());
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub const PURPLE: Color32 = Color32::from_rgb(180, 130, 240);
 pub const DOWN: Color32 = Color32::from_rgb(85, 85, 85);
 /// The time cursor.
 pub const CURSOR: Color32 = Color32::from_rgb(255, 230, 120);
+/// The causal past of the selected event.
+pub const PAST: Color32 = Color32::from_rgb(80, 170, 255);
+/// The causal future of the selected event.
+pub const FUTURE: Color32 = Color32::from_rgb(245, 110, 190);
 
 const PALETTE: [Color32; 10] = [
     Color32::from_rgb(86, 156, 214),

@@ -106,4 +106,30 @@ fn main_views_snapshots() {
     h.run();
     assert_eq!(h.state().session.as_ref().unwrap().cursor(), 409);
     results.add(h.try_snapshot("lab_violation"));
+
+    // Why it happened: the violation selected, its past lit up, the faults
+    // and the chain of messages in the inspector.
+    let violation = h.state().session.as_ref().unwrap().index.violation;
+    h.state_mut()
+        .push(Command::Why(violation.expect("recorded")));
+    h.run();
+    results.add(h.try_snapshot("lab_why"));
+
+    // A delivery selected mid-run: its causal past blue, its future pink,
+    // the rest faded, its vector clock in the inspector.
+    let mut h = lab("gossip/basic.toml");
+    seek_to_time(&mut h, 1_000_000_000);
+    h.run();
+    let delivery = {
+        let s = h.state().session.as_ref().unwrap();
+        let from = s.first_future_record();
+        from + s.records()[from..]
+            .iter()
+            .position(|r| r.kind.name() == "deliver")
+            .expect("a delivery after 1s")
+    };
+    h.state_mut()
+        .push(Command::Select(Selection::Record(delivery)));
+    h.run();
+    results.add(h.try_snapshot("lab_causal"));
 }

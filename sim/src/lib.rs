@@ -48,6 +48,7 @@
 //! assert_eq!(world.fingerprint(), again);
 //! ```
 
+pub mod causality;
 pub mod clock;
 pub mod explore;
 pub mod family;
@@ -70,6 +71,7 @@ pub mod trace;
 pub mod workload;
 pub mod world;
 
+pub use causality::{CausalGraph, StepId, StepSet, VectorClocks, Why, WhyStep};
 pub use clock::LocalClock;
 pub use family::{NoOps, OpFamily};
 pub use fault::{Fault, FaultSchedule, ScheduledFault};

@@ -452,3 +452,85 @@ fn bad_configurations_are_refused() {
             .contains("loss")
     );
 }
+
+/// The causal graph of a real run with loss, duplicates, a partition and a
+/// crash agrees with itself: every delivery follows its send, every
+/// step's vector clock from the one-pass table equals the one found by
+/// searching its past, happens-before never runs backwards in time, and a
+/// dropped message is in the past of nothing but its drop.
+#[test]
+fn the_causal_graph_of_a_faulty_run_is_consistent() {
+    let mut c = config(
+        11,
+        vec![
+            at(
+                200,
+                Fault::Partition {
+                    groups: vec![vec![NodeId(0)], vec![NodeId(1), NodeId(2)]],
+                },
+            ),
+            at(400, Fault::Crash { node: NodeId(2) }),
+            at(500, Fault::Heal),
+            at(600, Fault::Restart { node: NodeId(2) }),
+        ],
+    );
+    c.end = ms(800);
+    c.link.loss = 0.05;
+    c.link.duplicate = 0.05;
+    let world = run(c);
+    let records = world.records();
+    let graph = CausalGraph::build(records, 3);
+    let clocks = VectorClocks::new(&graph);
+    let step = |r: usize| graph.step_of(r).expect("every record has a step");
+    let mut deliveries = 0;
+    let mut drops = 0;
+    let mut duplicates = 0;
+    for (i, r) in records.iter().enumerate() {
+        match &r.kind {
+            RecordKind::Deliver { msg, .. } => {
+                let send = graph.send_record(*msg).expect("the send was read");
+                assert!(graph.happens_before(step(send), step(i)));
+                assert!(clocks.happens_before(&graph, step(send), step(i)));
+                deliveries += 1;
+            }
+            RecordKind::Drop { msg, .. } => {
+                let send = step(graph.send_record(*msg).unwrap());
+                assert_eq!(graph.future(step(i)).len(), 1, "a drop precedes nothing");
+                assert!(graph.happens_before(send, step(i)));
+                drops += 1;
+            }
+            RecordKind::Send {
+                duplicate_of: Some(_),
+                ..
+            } => duplicates += 1,
+            _ => {}
+        }
+    }
+    assert!(
+        deliveries > 100 && drops > 5 && duplicates > 5,
+        "{deliveries} {drops} {duplicates}"
+    );
+    let n = graph.len() as u32;
+    for s in 0..n {
+        let s = StepId(s);
+        assert_eq!(graph.clock(s), clocks.get(s), "step {s:?}");
+    }
+    // Pairs spread over the run (all pairs would be slow in a debug build).
+    for a in (0..n).step_by(37) {
+        for b in (0..n).step_by(41) {
+            let (a, b) = (StepId(a), StepId(b));
+            let hb = graph.happens_before(a, b);
+            assert_eq!(hb, clocks.happens_before(&graph, a, b), "{a:?} {b:?}");
+            if hb {
+                assert!(graph.step(a).time <= graph.step(b).time);
+            }
+        }
+    }
+    // Steps of n0 after the partition know it; the crash of n2 is in the
+    // past of its restart.
+    let faults: Vec<usize> = graph.fault_records().collect();
+    assert_eq!(faults.len(), 4);
+    let restart = step(faults[3]);
+    let why = graph.why(restart);
+    assert!(why.faults.contains(&faults[1]), "{why:?}");
+}

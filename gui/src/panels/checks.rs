@@ -144,6 +144,17 @@ impl ChecksPanel {
                 {
                     out.push(Command::JumpToViolation);
                 }
+                if let Some(i) = session.index.violation
+                    && ui
+                        .button("Why did this happen?")
+                        .on_hover_text(
+                            "Select the violation and list the faults and messages it depends on (in the inspector)",
+                        )
+                        .clicked()
+                {
+                    out.push(Command::Seek(event));
+                    out.push(Command::Why(i));
+                }
             }
             egui::Grid::new("invariants").striped(true).show(ui, |ui| {
                 for inv in session.handle.invariant_status() {

@@ -22,33 +22,29 @@ const MAX_DROPS_SHOWN: usize = 400;
 /// of links open both ways joins them. (Clients are left out: they usually
 /// reach every side, which would join them all.)
 pub fn server_sides(network: &Network, servers: usize) -> Vec<Vec<NodeId>> {
-    let mut side: Vec<usize> = (0..servers).collect();
-    fn root(side: &mut [usize], mut i: usize) -> usize {
-        while side[i] != i {
-            side[i] = side[side[i]];
-            i = side[i];
-        }
-        i
-    }
+    let mut links = petgraph::graph::UnGraph::<NodeId, ()>::with_capacity(servers, 0);
+    let ids: Vec<_> = (0..servers as u32)
+        .map(|i| links.add_node(NodeId(i)))
+        .collect();
     for a in 0..servers {
         for b in (a + 1)..servers {
             let (na, nb) = (NodeId(a as u32), NodeId(b as u32));
             if !network.is_cut(na, nb) && !network.is_cut(nb, na) {
-                let (ra, rb) = (root(&mut side, a), root(&mut side, b));
-                side[ra.max(rb)] = ra.min(rb);
+                links.add_edge(ids[a], ids[b], ());
             }
         }
     }
-    let mut groups: Vec<Vec<NodeId>> = Vec::new();
-    let mut index_of = vec![usize::MAX; servers];
-    for i in 0..servers {
-        let r = root(&mut side, i);
-        if index_of[r] == usize::MAX {
-            index_of[r] = groups.len();
-            groups.push(Vec::new());
-        }
-        groups[index_of[r]].push(NodeId(i as u32));
-    }
+    // On an undirected graph the strongly connected components are its
+    // connected components.
+    let mut groups: Vec<Vec<NodeId>> = petgraph::algo::tarjan_scc(&links)
+        .into_iter()
+        .map(|c| {
+            let mut g: Vec<NodeId> = c.into_iter().map(|n| links[n]).collect();
+            g.sort();
+            g
+        })
+        .collect();
+    groups.sort();
     groups
 }
 

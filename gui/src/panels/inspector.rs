@@ -2,14 +2,19 @@
 //! field of its `NodeView`, with protocol-aware sections drawn as what they
 //! are (a table with rows coloured by group — a Raft log by term — or a hash
 //! ring); for a message, its route, times and payload; for a record or a
-//! client operation, its details.
+//! client operation, its details, with the selected event's vector clock,
+//! the size of its causal past and future, and "Why did this happen?": the
+//! faults it depends on and the chain of messages that led to it.
 
 use crate::command::{Command, Selection};
 use crate::panels::faults::{PartitionDraft, node_fault_menu_ui};
 use crate::session::{Session, record_target};
 use crate::{text, theme};
 use eframe::egui::{self, Align2, Color32, FontId, RichText, Sense, Stroke, pos2, vec2};
-use faultline_sim::{Fault, MsgId, NodeId, RecordKind, ViewSection};
+use faultline_sim::{Fault, MsgId, NodeId, RecordKind, ViewSection, Why};
+
+/// How many of the faults a "why" depends on are listed (the latest).
+pub const WHY_FAULTS_SHOWN: usize = 12;
 
 /// The inspector panel (stateless: it shows the selection).
 #[derive(Debug, Default)]
@@ -82,6 +87,121 @@ impl Inspector {
                 }
             }
         }
+        if !matches!(selection, Selection::None | Selection::Node(_)) {
+            causal_ui(ui, session, out);
+        }
+    }
+}
+
+/// The selected event's place in the causal order: its vector clock, how
+/// much happened before and after it, and why it happened.
+fn causal_ui(ui: &mut egui::Ui, session: &Session, out: &mut Vec<Command>) {
+    let Some(focus) = &session.causal.focus else {
+        return;
+    };
+    ui.separator();
+    ui.label(RichText::new("Causality").strong());
+    let clock: Vec<String> = focus
+        .clock
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{}={c}", NodeId(i as u32)))
+        .collect();
+    ui.add(
+        egui::Label::new(RichText::new(format!("vector clock: {}", clock.join(" "))).monospace())
+            .wrap(),
+    )
+    .on_hover_text("Per node, how many of its steps happened before this event (its own included)");
+    let steps = session.causal.graph().map_or(0, |g| g.len());
+    let past = focus.past.len() - 1;
+    let future = focus.future.len() - 1;
+    ui.horizontal_wrapped(|ui| {
+        ui.colored_label(theme::PAST, format!("past: {past} steps"));
+        ui.colored_label(theme::FUTURE, format!("future: {future} steps"));
+        ui.label(format!(
+            "concurrent: {} steps",
+            steps.saturating_sub(past + future + 1)
+        ));
+    });
+    match &focus.why {
+        None => {
+            if ui
+                .button("Explain this event")
+                .on_hover_text(
+                    "Why did this happen? The faults this event depends on and the messages that led to it",
+                )
+                .clicked()
+            {
+                out.push(Command::Why(focus.record));
+            }
+        }
+        Some(why) => why_ui(ui, session, why, out),
+    }
+}
+
+/// The answer to "why did this happen?": faults in the causal past, then
+/// the chain of latest messages, each a link that seeks to it.
+fn why_ui(ui: &mut egui::Ui, session: &Session, why: &Why, out: &mut Vec<Command>) {
+    let records = session.records();
+    let seek_link = |ui: &mut egui::Ui, i: usize, line: String, out: &mut Vec<Command>| {
+        if let Some(r) = records.get(i)
+            && ui
+                .link(RichText::new(line).monospace())
+                .on_hover_text(format!("Go to event {}", r.event))
+                .clicked()
+        {
+            out.push(Command::Seek(record_target(r)));
+        }
+    };
+    ui.label(RichText::new("Why did this happen?").strong());
+    if why.faults.is_empty() {
+        ui.label("No fault is in its causal past.");
+    } else {
+        ui.label(format!("It depends on {} fault(s):", why.faults.len()));
+        for &i in why.faults.iter().rev().take(WHY_FAULTS_SHOWN) {
+            if let Some(r) = records.get(i) {
+                seek_link(
+                    ui,
+                    i,
+                    format!("{}  {}", text::time(r.time), text::record(r)),
+                    out,
+                );
+            }
+        }
+        if why.faults.len() > WHY_FAULTS_SHOWN {
+            ui.label(
+                RichText::new(format!(
+                    "… and {} earlier",
+                    why.faults.len() - WHY_FAULTS_SHOWN
+                ))
+                .weak(),
+            );
+        }
+    }
+    ui.label("The chain of latest messages that led to it, newest first:");
+    for step in &why.chain {
+        let Some(r) = records.get(step.record) else {
+            continue;
+        };
+        seek_link(
+            ui,
+            step.record,
+            format!("{}  {}", text::time(r.time), text::record(r)),
+            out,
+        );
+        if let Some(send) = step.message_from.and_then(|i| records.get(i)) {
+            ui.label(
+                RichText::new(format!(
+                    "   the message was sent at {}",
+                    text::time(send.time)
+                ))
+                .small()
+                .weak(),
+            );
+        }
+    }
+    if why.more {
+        ui.label(RichText::new("… the chain goes on: select its last step and ask again").weak());
     }
 }
 
@@ -490,7 +610,7 @@ mod tests {
     #[test]
     fn a_log_table_shows_every_entry_and_names_its_groups_after_the_term_column() {
         let (columns, rows, groups) = raft_log();
-        let mut h = Harness::new_ui(|ui| table_ui(ui, "log", &columns, &rows, &groups));
+        let mut h = Harness::new_ui(|ui| table_ui(ui, "log", &columns, &rows, &groups, None));
         h.run();
         h.get_by_label("index | term | command");
         h.get_by_label("3 | 3 | cas x 1->4");
@@ -503,7 +623,7 @@ mod tests {
         let columns = vec!["follower".to_string(), "match".into(), "next".into()];
         let rows = vec![vec!["n1".to_string(), "7".into(), "8".into()]];
         let groups = vec![2];
-        let mut h = Harness::new_ui(|ui| table_ui(ui, "followers", &columns, &rows, &groups));
+        let mut h = Harness::new_ui(|ui| table_ui(ui, "followers", &columns, &rows, &groups, None));
         h.run();
         h.get_by_label("n1 | 7 | 8");
         h.get_by_label("group 2");

@@ -2,7 +2,11 @@
 //! and kind, searchable; clicking an entry seeks to it. Entries after the
 //! cursor (the known future) are dimmed. The filtered list is cached and
 //! extended as the trace grows, so a million records stay scrollable.
+//! With an event selected, entries in its causal past are tinted blue, in
+//! its future pink, and concurrent ones are faded; "Concurrent with
+//! selected" lists only those.
 
+use crate::causal::{Causality, Relation};
 use crate::command::{Command, Selection};
 use crate::session::{Session, record_target};
 use crate::{text, theme};
@@ -31,6 +35,8 @@ struct Filter {
     node: Option<NodeId>,
     hidden: BTreeSet<String>,
     search: String,
+    /// Only records concurrent with the focus on this record.
+    concurrent_with: Option<usize>,
 }
 
 /// The event log panel.
@@ -44,6 +50,8 @@ pub struct EventLog {
     pub search: String,
     /// Keep the cursor's entry in view.
     pub follow: bool,
+    /// Only records concurrent with the selected event.
+    pub concurrent_only: bool,
     cache: Vec<usize>,
     cached_filter: Option<Filter>,
     scanned: usize,
@@ -57,6 +65,7 @@ impl Default for EventLog {
             hidden: BTreeSet::new(),
             search: String::new(),
             follow: true,
+            concurrent_only: false,
             cache: Vec::new(),
             cached_filter: None,
             scanned: 0,
@@ -71,24 +80,41 @@ impl EventLog {
         self.cached_filter = None;
     }
 
-    fn filter(&self) -> Filter {
+    fn filter(&self, causal: Option<&Causality>) -> Filter {
         Filter {
             node: self.node,
             hidden: self.hidden.clone(),
             search: self.search.to_lowercase(),
+            concurrent_with: causal
+                .filter(|_| self.concurrent_only)
+                .and_then(|c| c.focus.as_ref())
+                .map(|f| f.record),
         }
     }
 
-    /// The indices of the records shown, for the current filter.
+    /// The indices of the records shown, for the current filter (without
+    /// the causal filter, which needs the session).
     pub fn shown(&mut self, records: &[TraceRecord]) -> &[usize] {
-        let filter = self.filter();
+        self.shown_with(records, None)
+    }
+
+    /// The indices of the records of `session` shown, for the current
+    /// filter.
+    pub fn shown_in(&mut self, session: &Session) -> &[usize] {
+        self.shown_with(session.records(), Some(&session.causal))
+    }
+
+    fn shown_with(&mut self, records: &[TraceRecord], causal: Option<&Causality>) -> &[usize] {
+        let filter = self.filter(causal);
         if self.cached_filter.as_ref() != Some(&filter) || records.len() < self.scanned {
             self.cache.clear();
             self.scanned = 0;
             self.cached_filter = Some(filter.clone());
         }
         for (i, r) in records.iter().enumerate().skip(self.scanned) {
-            if keep(&filter, r) {
+            let concurrent = filter.concurrent_with.is_none()
+                || causal.and_then(|c| c.relation(i)) == Some(Relation::Concurrent);
+            if concurrent && keep(&filter, r) {
                 self.cache.push(i);
             }
         }
@@ -134,13 +160,19 @@ impl EventLog {
                 }
             });
             ui.checkbox(&mut self.follow, "Follow cursor");
+            ui.add_enabled(
+                session.causal.focus.is_some(),
+                egui::Checkbox::new(&mut self.concurrent_only, "Concurrent with selected"),
+            )
+            .on_hover_text("Only events that neither happened before nor after the selected one")
+            .on_disabled_hover_text("Select an event first (click an entry or an arrow)");
         });
         let records = session.records();
         let cursor = session.cursor();
         let first_future = session.first_future_record();
         let follow = self.follow && self.last_cursor != Some(cursor);
         self.last_cursor = Some(cursor);
-        let shown = self.shown(records);
+        let shown = self.shown_in(session);
         let count = shown.len();
         let cursor_row = shown.partition_point(|&i| i < first_future);
         let selected = match selection {
@@ -176,6 +208,19 @@ impl EventLog {
                 let mut rich = RichText::new(line).monospace().color(kind_color(&r.kind));
                 if future {
                     rich = rich.weak();
+                }
+                match session.causal.relation(i) {
+                    Some(Relation::Past) => {
+                        rich = rich.background_color(theme::alpha(theme::PAST, 45));
+                    }
+                    Some(Relation::Future) => {
+                        rich = rich.background_color(theme::alpha(theme::FUTURE, 45));
+                    }
+                    Some(Relation::Same) => {
+                        rich = rich.background_color(theme::alpha(theme::CURSOR, 30));
+                    }
+                    Some(Relation::Concurrent) => rich = rich.weak(),
+                    None => {}
                 }
                 if row + 1 == cursor_row {
                     rich = rich.background_color(theme::alpha(theme::CURSOR, 40));

@@ -73,7 +73,7 @@ fn rank(shown: &str, tour: usize) -> (usize, String, u8, String) {
     (group, folder, within, file)
 }
 
-/// Sorts entries into the picker's order ([`rank`]).
+/// Sorts entries into the picker's order (by `rank`).
 pub fn sort_entries(entries: &mut [Entry]) {
     entries.sort_by_cached_key(|e| rank(&e.shown, e.tour));
 }

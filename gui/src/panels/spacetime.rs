@@ -4,8 +4,11 @@
 //! lanes (a crashed node's lane is greyed until it restarts); client
 //! operations are bars from invocation to completion. Scroll to zoom, drag
 //! to pan, click an arrow, a mark or a bar to inspect it. The cursor line
-//! follows the transport; the known future is drawn faint.
+//! follows the transport; the known future is drawn faint. When an event
+//! is selected, its causal past is drawn in blue, its causal future in pink
+//! and everything concurrent with it fades.
 
+use crate::causal::Relation;
 use crate::command::{Command, Selection};
 use crate::session::{Session, record_target};
 use crate::{text, theme};
@@ -34,6 +37,8 @@ pub struct SpaceTimeView {
     pub span: f64,
     /// Keep the cursor in view.
     pub follow: bool,
+    /// The plot area and lane height of the last frame drawn.
+    drawn: Option<(Rect, f32)>,
 }
 
 impl Default for SpaceTimeView {
@@ -42,6 +47,7 @@ impl Default for SpaceTimeView {
             start: 0.0,
             span: 300e6,
             follow: true,
+            drawn: None,
         }
     }
 }
@@ -92,6 +98,17 @@ impl SpaceTimeView {
                 .monospace()
                 .weak(),
             );
+            if let Some(focus) = &session.causal.focus {
+                ui.separator();
+                ui.colored_label(theme::PAST, format!("past ({})", focus.past.len() - 1))
+                    .on_hover_text("Steps that happened before the selected event");
+                ui.colored_label(
+                    theme::FUTURE,
+                    format!("future ({})", focus.future.len() - 1),
+                )
+                .on_hover_text("Steps that happened after the selected event");
+                ui.label(RichText::new("faded: concurrent").weak());
+            }
         });
         let rect = ui.available_rect_before_wrap();
         if rect.width() < GUTTER + 20.0 || rect.height() < AXIS + 10.0 {
@@ -130,6 +147,7 @@ impl SpaceTimeView {
         let n = session.node_count();
         let lane_h = ((plot.height() - 4.0) / n.max(1) as f32).clamp(4.0, 34.0);
         let y_of = |node: NodeId| plot.top() + (node.index() as f32 + 0.5) * lane_h;
+        self.drawn = Some((plot, lane_h));
         let faint = visuals.weak_text_color().gamma_multiply(0.5);
 
         self.axis_ui(&painter, rect, plot, &x_of);
@@ -254,6 +272,15 @@ impl SpaceTimeView {
         // Without arrowheads, arrows are plain one-pixel quads in one mesh:
         // no anti-aliasing feather, a third of the vertices and fragments.
         let mut lines = egui::Mesh::default();
+        let tint = |index: usize, color: Color32| -> Color32 {
+            match session.causal.relation(index) {
+                None => color,
+                Some(Relation::Same) => theme::CURSOR,
+                Some(Relation::Past) => theme::PAST,
+                Some(Relation::Future) => theme::FUTURE,
+                Some(Relation::Concurrent) => theme::alpha(color, 30),
+            }
+        };
         for (k, r) in records[lo..hi].iter().enumerate() {
             let index = lo + k;
             let future = record_target(r) > cursor;
@@ -275,9 +302,9 @@ impl SpaceTimeView {
                     let color = if selected {
                         theme::CURSOR
                     } else if future {
-                        theme::alpha(base, 50)
+                        theme::alpha(tint(index, base), 50)
                     } else {
-                        theme::alpha(base, 200)
+                        theme::alpha(tint(index, base), 200)
                     };
                     let stroke = Stroke::new(if selected { 2.5 } else { 1.0 }, color);
                     if heads || selected {
@@ -306,7 +333,7 @@ impl SpaceTimeView {
                         y_of(*to)
                     };
                     let b = pos2(x_of(t).max(a.x + if at_send { 8.0 } else { 0.0 }), y);
-                    let c = theme::alpha(theme::RED, if future { 80 } else { 230 });
+                    let c = theme::alpha(tint(index, theme::RED), if future { 80 } else { 230 });
                     painter.extend(Shape::dashed_line(&[a, b], Stroke::new(1.0, c), 4.0, 3.0));
                     cross(&painter, b, 4.0, Stroke::new(2.0, c));
                     if let Some(p) = pointer {
@@ -318,7 +345,7 @@ impl SpaceTimeView {
                     }
                 }
                 RecordKind::Fault { fault, effective } => {
-                    let c = fault_color(fault);
+                    let c = tint(index, fault_color(fault));
                     let c = if future || !effective {
                         theme::alpha(c, 90)
                     } else {
@@ -371,13 +398,14 @@ impl SpaceTimeView {
                 }
                 RecordKind::Violation { .. } => {
                     let x = x_of(t);
-                    painter.vline(x, plot.y_range(), Stroke::new(2.5, theme::RED));
+                    let c = tint(index, theme::RED);
+                    painter.vline(x, plot.y_range(), Stroke::new(2.5, c));
                     painter.text(
                         pos2(x + 4.0, plot.bottom() - 4.0),
                         Align2::LEFT_BOTTOM,
                         "violation",
                         FontId::proportional(12.0),
-                        theme::RED,
+                        c,
                     );
                     if let Some(p) = pointer
                         && (p.x - x).abs() < 5.0
@@ -388,8 +416,18 @@ impl SpaceTimeView {
                     }
                 }
                 RecordKind::Timer { node, .. } if stride == 1 && lane_h >= 14.0 => {
-                    let p = pos2(x_of(t), y_of(*node));
-                    painter.circle_filled(p, 1.5, faint);
+                    let at = pos2(x_of(t), y_of(*node));
+                    let (radius, color) = match session.causal.relation(index) {
+                        None => (1.5, faint),
+                        Some(Relation::Concurrent) => (1.5, theme::alpha(faint, 40)),
+                        Some(_) => (2.5, tint(index, faint)),
+                    };
+                    painter.circle_filled(at, radius, color);
+                    if let Some(p) = pointer {
+                        consider(p.distance(at) + 1.0, Selection::Record(index), &|| {
+                            text::record(r)
+                        });
+                    }
                 }
                 _ => {}
             }
@@ -432,6 +470,16 @@ impl SpaceTimeView {
                 None => Selection::None,
             }));
         }
+    }
+
+    /// Where time `nanos` on `node`'s lane was in the last frame drawn
+    /// (for tests and scripted clicks).
+    pub fn point(&self, nanos: f64, node: NodeId) -> Option<Pos2> {
+        let (plot, lane_h) = self.drawn?;
+        Some(pos2(
+            plot.left() + ((nanos - self.start) / self.span * plot.width() as f64) as f32,
+            plot.top() + (node.index() as f32 + 0.5) * lane_h,
+        ))
     }
 
     fn zoom(&mut self, factor: f64, at: f64) {
