@@ -15,7 +15,8 @@ use crate::{text, theme};
 use eframe::egui::{
     self, Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, pos2, vec2,
 };
-use faultline_sim::{Fault, NodeId, OpStatus, RecordKind, SimTime};
+use faultline_algorithms::scenario::tour::message_kind;
+use faultline_sim::{Fault, MsgId, NodeId, OpStatus, RecordKind, SimTime};
 
 /// Lane label gutter width.
 const GUTTER: f32 = 46.0;
@@ -281,6 +282,16 @@ impl SpaceTimeView {
                 Some(Relation::Concurrent) => theme::alpha(color, 30),
             }
         };
+        // A tour step's message kind: its arrows drawn bold.
+        let tour_kind = session.highlight().and_then(|h| h.message.as_deref());
+        let toured = |msg: MsgId| {
+            tour_kind.is_some_and(|kind| {
+                session
+                    .handle
+                    .describe_message(msg)
+                    .is_some_and(|d| message_kind(&d) == kind)
+            })
+        };
         for (k, r) in records[lo..hi].iter().enumerate() {
             let index = lo + k;
             let future = record_target(r) > cursor;
@@ -306,8 +317,18 @@ impl SpaceTimeView {
                     } else {
                         theme::alpha(tint(index, base), 200)
                     };
-                    let stroke = Stroke::new(if selected { 2.5 } else { 1.0 }, color);
-                    if heads || selected {
+                    let marked = !selected && toured(*msg);
+                    let stroke = Stroke::new(
+                        if selected {
+                            2.5
+                        } else if marked {
+                            2.0
+                        } else {
+                            1.0
+                        },
+                        color,
+                    );
+                    if heads || selected || marked {
                         arrow(&painter, a, b, stroke);
                     } else {
                         thin_line(&mut lines, a, b, color);
