@@ -225,7 +225,7 @@ pub(super) fn topology(
         placement,
     };
     if let Err(e) = topology.links() {
-        let at = topology.find(&e.from).map_or(raw.span(), |i| spans[i].clone());
+        let at = topology.find(&e.to).map_or(raw.span(), |i| spans[i].clone());
         return Err(cx.err(
             at,
             format!(
