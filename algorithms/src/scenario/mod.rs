@@ -398,4 +398,6 @@ mod tests;
 #[cfg(test)]
 mod tour_tests;
 #[cfg(test)]
+mod topology_tests;
+#[cfg(test)]
 mod weak_tests;

@@ -76,7 +76,7 @@ pub fn region_layout(t: &Topology, servers: usize, centre: Pos2, r: f32) -> Vec<
     } else {
         let ring = r * 0.62;
         let gap = ring * (std::f32::consts::PI / k as f32).sin();
-        (ring, (gap * 0.62).min(r * 0.38))
+        (ring, (gap * 0.4).min(r * 0.3))
     };
     let mut out = vec![centre; servers];
     for (j, (_, members)) in regions.iter().enumerate() {
