@@ -130,9 +130,9 @@ impl LatencyDist {
                 let x = rng.pareto(min.as_nanos() as f64, alpha);
                 Duration::from_nanos(x.min(max.as_nanos() as f64) as u64)
             }
-            LatencyDist::Sum { ref parts } => parts
-                .iter()
-                .fold(Duration::ZERO, |total, p| total.saturating_add(p.sample(rng))),
+            LatencyDist::Sum { ref parts } => parts.iter().fold(Duration::ZERO, |total, p| {
+                total.saturating_add(p.sample(rng))
+            }),
         }
     }
 

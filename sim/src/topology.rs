@@ -91,7 +91,9 @@ impl Topology {
 
     /// The region `node` sits in (an index in [`Topology::places`]).
     pub fn region_of(&self, node: NodeId) -> Option<usize> {
-        self.placement.get(node.index()).map(|&p| self.places[p].region)
+        self.placement
+            .get(node.index())
+            .map(|&p| self.places[p].region)
     }
 
     /// The rack `node` sits in, if its region has racks.
@@ -375,7 +377,11 @@ mod tests {
         let mut t = line(None);
         t.placement = vec![2, 3, 3, 0];
         assert_eq!(t.link_between(n(1), n(2)).unwrap(), ms(0), "same rack");
-        assert_eq!(t.link_between(n(0), n(1)).unwrap(), ms(2), "rack and region");
+        assert_eq!(
+            t.link_between(n(0), n(1)).unwrap(),
+            ms(2),
+            "rack and region"
+        );
     }
 
     #[test]

@@ -208,10 +208,7 @@ mod rack_tests {
         let racks = [Some(0), Some(0), Some(1), Some(1), None];
         let order = [n(0), n(1), n(3), n(2), n(4)];
         assert_eq!(spread_over_racks(&order, &racks, 2), vec![n(0), n(3)]);
-        assert_eq!(
-            spread_over_racks(&order, &racks, 3),
-            vec![n(0), n(3), n(4)]
-        );
+        assert_eq!(spread_over_racks(&order, &racks, 3), vec![n(0), n(3), n(4)]);
         // Four replicas, three racks (4 counts alone): the first skipped fills.
         assert_eq!(
             spread_over_racks(&order, &racks, 4),

@@ -112,8 +112,16 @@ fn the_world_gets_each_pair_its_place_or_path_settings() {
     let net = h.network();
     // Inside a region, inside a rack (which inherits the [network] loss).
     assert_eq!(net.link_config(n(0), n(1)).latency, constant(1));
-    assert_eq!(net.link_config(n(2), n(5)).latency, constant(2), "rack to region");
-    assert_eq!(net.link_config(n(3), n(2)).latency, constant(2), "two racks");
+    assert_eq!(
+        net.link_config(n(2), n(5)).latency,
+        constant(2),
+        "rack to region"
+    );
+    assert_eq!(
+        net.link_config(n(3), n(2)).latency,
+        constant(2),
+        "two racks"
+    );
     assert_eq!(net.link_config(n(3), n(3)).loss, 0.01);
     // A declared link, both ways.
     assert_eq!(net.link_config(n(0), n(2)).latency, constant(30));
@@ -133,7 +141,11 @@ fn the_world_gets_each_pair_its_place_or_path_settings() {
             ]
         }
     );
-    assert!((path.loss - (1.0 - 0.99 * 0.9)).abs() < 1e-12, "{}", path.loss);
+    assert!(
+        (path.loss - (1.0 - 0.99 * 0.9)).abs() < 1e-12,
+        "{}",
+        path.loss
+    );
 }
 
 #[test]
@@ -161,4 +173,30 @@ fn clients_sit_in_the_first_region_unless_told() {
         &s.faults[0].fault,
         Fault::Partition { groups } if groups[0] == vec![n(2), n(3)]
     ));
+}
+
+#[test]
+fn a_cut_region_cuts_exactly_its_links_to_the_rest_both_ways() {
+    let s = Scenario::parse("t.toml", THREE_REGIONS).unwrap();
+    let mut h = s.build(1, faultline_sim::TraceMode::Fingerprint).unwrap();
+    h.run_until_time(SimTime::from_duration(Duration::from_millis(1200)));
+    let t = s.topology.as_ref().unwrap();
+    let eu = t.find("eu").unwrap();
+    let total = h.node_count() as u32;
+    let mut cut = 0;
+    for a in 0..total {
+        for b in 0..total {
+            if a == b {
+                continue;
+            }
+            let crosses = t.contains(eu, n(a)) != t.contains(eu, n(b));
+            assert_eq!(h.network().is_cut(n(a), n(b)), crosses, "n{a} -> n{b}");
+            cut += usize::from(crosses);
+        }
+    }
+    // eu holds 3 nodes (n2, n3, the client n5), the rest 3: 9 pairs, 2 ways.
+    assert_eq!(cut, 18);
+    // The reconnect at 1.5s restores them all.
+    h.run_until_time(SimTime::from_duration(Duration::from_millis(1700)));
+    assert!(!h.network().any_cut());
 }

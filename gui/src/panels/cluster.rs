@@ -187,11 +187,7 @@ impl ClusterView {
             let rack = place.kind == PlaceKind::Rack;
             let pad = if rack { radius + 5.0 } else { radius + 14.0 };
             let bounds = Rect::from_points(&members).expand(pad);
-            let colour = if rack {
-                weak.gamma_multiply(0.5)
-            } else {
-                weak
-            };
+            let colour = if rack { weak.gamma_multiply(0.5) } else { weak };
             painter.rect_stroke(
                 bounds,
                 if rack { 4.0 } else { 8.0 },

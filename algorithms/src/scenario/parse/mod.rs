@@ -132,7 +132,13 @@ pub(crate) fn parse(file: &str, text: &str, authored: bool) -> Result<Scenario, 
         None => None,
     };
     let link_overrides = match &topology {
-        Some(t) => t.links().unwrap_or_default(),
+        // Pairs with the `[network]` settings need no override.
+        Some(t) => t
+            .links()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, cfg)| *cfg != link)
+            .collect(),
         None => Default::default(),
     };
 

@@ -61,7 +61,10 @@ pub(super) fn topology(
     let name = |places: &Vec<Place>, n: &Spanned<String>| -> Result<String, ScenarioError> {
         let s = n.get_ref().trim();
         if s.is_empty() {
-            return Err(cx.err(n.span(), "found an empty name; expected a region or rack name"));
+            return Err(cx.err(
+                n.span(),
+                "found an empty name; expected a region or rack name",
+            ));
         }
         if let Some(p) = places.iter().find(|p| p.name == s) {
             let what = match p.kind {
@@ -70,7 +73,9 @@ pub(super) fn topology(
             };
             return Err(cx.err(
                 n.span(),
-                format!("the name `{s}` is already a {what}; expected every region and rack named once"),
+                format!(
+                    "the name `{s}` is already a {what}; expected every region and rack named once"
+                ),
             ));
         }
         Ok(s.to_string())
@@ -150,7 +155,12 @@ pub(super) fn topology(
                         kind: PlaceKind::Rack,
                         region: index,
                         inside: settings(
-                            cx, &inherited, k.latency.as_ref(), &k.loss, &k.duplicate, &k.reorder,
+                            cx,
+                            &inherited,
+                            k.latency.as_ref(),
+                            &k.loss,
+                            &k.duplicate,
+                            &k.reorder,
                         )?,
                     });
                     spans.push(k.name.span());
@@ -225,7 +235,9 @@ pub(super) fn topology(
         placement,
     };
     if let Err(e) = topology.links() {
-        let at = topology.find(&e.to).map_or(raw.span(), |i| spans[i].clone());
+        let at = topology
+            .find(&e.to)
+            .map_or(raw.span(), |i| spans[i].clone());
         return Err(cx.err(
             at,
             format!(
@@ -278,10 +290,7 @@ fn find_place(
                 format!("`{s}` is {is}; expected {want} ({known})"),
             ))
         }
-        None => Err(cx.err(
-            name.span(),
-            format!("unknown place `{s}`; {known}"),
-        )),
+        None => Err(cx.err(name.span(), format!("unknown place `{s}`; {known}"))),
     }
 }
 
@@ -418,13 +427,22 @@ pub(super) fn place_fault(
         _ => (None, false),
     };
     if let Some(each) = each {
-        return Ok(Some(
-            groups[0]
-                .iter()
-                .filter(|n| !only_servers || n.0 < servers)
-                .map(|&n| scheduled(each(n)))
-                .collect(),
-        ));
+        let list: Vec<ScheduledFault> = groups[0]
+            .iter()
+            .filter(|n| !only_servers || n.0 < servers)
+            .map(|&n| scheduled(each(n)))
+            .collect();
+        if list.is_empty() {
+            return Err(cx.err(
+                named.span(),
+                format!(
+                    "`{}` holds no {}; expected a place with some",
+                    named.get_ref(),
+                    if only_servers { "server" } else { "node" }
+                ),
+            ));
+        }
+        return Ok(Some(list));
     }
     if groups.iter().any(|g| g.is_empty()) {
         return Err(cx.err(
