@@ -419,8 +419,10 @@ pub(super) fn place_fault(
         fault,
     };
     let groups = topology.cut_groups(place);
-    // (A rack's clients, if `clients` puts them there, are not crashed.)
-    let (each, only_servers): (Option<fn(NodeId) -> Fault>, bool) = match kind {
+    // One kernel fault per node of the place; a rack's clients, if
+    // `clients` puts them there, are neither crashed nor restarted.
+    type PerNode = fn(NodeId) -> Fault;
+    let (each, only_servers): (Option<PerNode>, bool) = match kind {
         "reconnect_region" | "reconnect_rack" => (Some(|node| Fault::Reconnect { node }), false),
         "crash_rack" => (Some(|node| Fault::Crash { node }), true),
         "restart_rack" => (Some(|node| Fault::Restart { node }), true),
