@@ -396,8 +396,8 @@ mod over_time_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tour_tests;
-#[cfg(test)]
 mod topology_tests;
+#[cfg(test)]
+mod tour_tests;
 #[cfg(test)]
 mod weak_tests;

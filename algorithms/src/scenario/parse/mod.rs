@@ -37,8 +37,8 @@ mod explore;
 mod faults;
 mod over_time;
 mod setup;
-mod tour;
 mod topology;
+mod tour;
 
 pub use explore::{ExploreSpec, MAX_DEPTH};
 use faults::{Nodes, fault, nemesis};
