@@ -54,7 +54,7 @@ at = "3s"
 algorithm = "gossip"
 colour = "red"
 "#,
-        "3:1: error: unknown field `colour`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`, `explore`, `tour`",
+        "3:1: error: unknown field `colour`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `topology`, `clients`, `faults`, `nemesis`, `checks`, `replay`, `explore`, `tour`",
     ),
     (
         "misspelled_section",
@@ -63,7 +63,7 @@ algorithm = "gossip"
 [netwrok]
 loss = 0.1
 "#,
-        "3:2: error: unknown field `netwrok`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `clients`, `faults`, `nemesis`, `checks`, `replay`, `explore`, `tour`",
+        "3:2: error: unknown field `netwrok`, expected one of `name`, `description`, `lesson`, `algorithm`, `servers`, `duration`, `seed`, `expect`, `params`, `network`, `topology`, `clients`, `faults`, `nemesis`, `checks`, `replay`, `explore`, `tour`",
     ),
     (
         "servers_wrong_type",
@@ -369,7 +369,7 @@ algorithm = "gossip"
 at = "1s"
 kind = "meteor"
 "#,
-        "5:8: error: unknown fault kind `meteor`; expected one of: partition, partition_one_way, isolate, heal, reconnect, crash, restart, clock_offset, clock_drift, clock_step, link, drop_message",
+        "5:8: error: unknown fault kind `meteor`; expected one of: partition, partition_one_way, isolate, heal, reconnect, crash, restart, clock_offset, clock_drift, clock_step, link, drop_message, cut_region, reconnect_region, isolate_rack, reconnect_rack, crash_rack, restart_rack",
     ),
     (
         "field_of_other_fault_kind",
@@ -402,7 +402,7 @@ kind = "crash"
 node = 1
 when = "now"
 "#,
-        "7:1: error: unknown field `when`, expected one of `at`, `after_event`, `kind`, `node`, `groups`, `from`, `to`, `offset`, `ppm`, `delta`, `latency`, `loss`, `duplicate`, `reorder`, `message`",
+        "7:1: error: unknown field `when`, expected one of `at`, `after_event`, `kind`, `node`, `groups`, `from`, `to`, `offset`, `ppm`, `delta`, `latency`, `loss`, `duplicate`, `reorder`, `message`, `region`, `rack`",
     ),
     (
         "link_fault_changes_nothing",
@@ -1016,6 +1016,167 @@ algorithm = "raft"
 expect = { outcome = "election_safety", at_least = "half" }
 "#,
         "3:52: error: found \"half\"; expected a share of seeds like \"50%\" or \"12.5%\", above 0% and at most 100%",
+    ),
+    (
+        "topology_server_not_placed",
+        r#"name = "x"
+algorithm = "raft"
+[topology]
+[[topology.regions]]
+name = "us"
+nodes = [0, 1]
+"#,
+        "4:1: error: n2 is not placed; expected every server (n0..n2) in exactly one region or rack",
+    ),
+    (
+        "topology_server_placed_twice",
+        r#"name = "x"
+algorithm = "raft"
+[topology]
+[[topology.regions]]
+name = "us"
+nodes = [0, 1]
+[[topology.regions]]
+name = "eu"
+racks = [{ name = "eu-1", nodes = ["n1", 2] }]
+"#,
+        "9:36: error: n1 is placed twice (it is already in `us`); expected every server in exactly one place",
+    ),
+    (
+        "topology_client_listed_in_a_region",
+        r#"name = "x"
+algorithm = "raft"
+[topology]
+[[topology.regions]]
+name = "us"
+nodes = [0, 1, 2, 3]
+[clients]
+count = 1
+"#,
+        "6:19: error: n3 is a client; regions and racks list servers (n0..n2), and the clients sit where `[topology] clients` says",
+    ),
+    (
+        "topology_link_to_an_unknown_region",
+        r#"name = "x"
+algorithm = "raft"
+[topology]
+[[topology.regions]]
+name = "us"
+nodes = [0, 1, 2]
+[[topology.links]]
+between = ["us", "mars"]
+latency = "10ms"
+"#,
+        "8:18: error: unknown place `mars`; the regions are: us",
+    ),
+    (
+        "topology_regions_without_a_path",
+        r#"name = "x"
+algorithm = "raft"
+[topology]
+[[topology.regions]]
+name = "us"
+nodes = [0]
+[[topology.regions]]
+name = "eu"
+nodes = [1]
+[[topology.regions]]
+name = "ap"
+nodes = [2]
+[[topology.links]]
+between = ["us", "eu"]
+latency = { dist = "uniform", min = "10ms", max = "20ms" }
+"#,
+        "11:8: error: no path of [[topology.links]] joins region `us` and region `ap`; expected every two regions joined, directly or through others, since their nodes talk",
+    ),
+    (
+        "topology_name_used_twice",
+        r#"name = "x"
+algorithm = "raft"
+[topology]
+[[topology.regions]]
+name = "us"
+racks = [{ name = "us", nodes = [0, 1, 2] }]
+"#,
+        "6:19: error: the name `us` is already a region; expected every region and rack named once",
+    ),
+    (
+        "topology_unknown_field",
+        r#"name = "x"
+algorithm = "raft"
+[topology]
+colour = "red"
+[[topology.regions]]
+name = "us"
+nodes = [0, 1, 2]
+"#,
+        "4:1: error: unknown field `colour`, expected one of `clients`, `regions`, `links`",
+    ),
+    (
+        "cut_region_without_a_topology",
+        r#"name = "x"
+algorithm = "raft"
+[[faults]]
+at = "1s"
+kind = "cut_region"
+region = "eu"
+"#,
+        "5:8: error: a `cut_region` fault names a region, but this scenario has no [topology]; expected a [topology] table with its regions",
+    ),
+    (
+        "cut_region_naming_a_rack",
+        r#"name = "x"
+algorithm = "raft"
+[topology]
+[[topology.regions]]
+name = "us"
+racks = [{ name = "r1", nodes = [0, 1] }, { name = "r2", nodes = [2] }]
+[[faults]]
+at = "1s"
+kind = "cut_region"
+region = "r1"
+"#,
+        "10:10: error: `r1` is a rack; expected a region (the regions are: us)",
+    ),
+    (
+        "isolate_rack_naming_an_unknown_rack",
+        r#"name = "x"
+algorithm = "raft"
+[topology]
+[[topology.regions]]
+name = "us"
+racks = [{ name = "r1", nodes = [0, 1] }, { name = "r2", nodes = [2] }]
+[[faults]]
+at = "1s"
+kind = "isolate_rack"
+rack = "r3"
+"#,
+        "10:8: error: unknown place `r3`; the racks are: r1, r2",
+    ),
+    (
+        "region_field_on_another_fault",
+        r#"name = "x"
+algorithm = "raft"
+[[faults]]
+at = "1s"
+kind = "crash"
+node = 1
+region = "us"
+"#,
+        "7:10: error: `region` does not apply to a `crash` fault; it takes: at, after_event, node",
+    ),
+    (
+        "rack_aware_without_racks",
+        r#"name = "x"
+algorithm = "sharded-kv"
+[topology]
+[[topology.regions]]
+name = "us"
+nodes = [0, 1, 2]
+[params]
+rack_aware = true
+"#,
+        "8:1: error: rack_aware = true spreads replicas over racks, but the scenario's [topology] declares no racks; expected [[topology.regions]] with racks = [{ name = ..., nodes = [...] }]",
     ),
 ];
 

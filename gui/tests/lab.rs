@@ -903,3 +903,33 @@ fn the_picker_leads_with_lessons_and_puts_the_bug_zoo_last() {
     );
     h.get_by_label_contains("initial-election.toml · tour, 5 steps");
 }
+
+#[test]
+fn a_topology_lays_the_servers_out_by_region() {
+    let mut app = LabApp::new(Settings::default(), repo().join("scenarios"));
+    app.open(&scenario("raft/region-cut-off.toml"), None);
+    let mut h = harness(app);
+    h.run();
+    let regions: Vec<Vec<usize>> = vec![vec![0, 1], vec![2, 3], vec![4]];
+    let at = |i: usize| h.state().cluster.position(i).expect("laid out");
+    let mut widest_inside = 0.0f32;
+    let mut closest_across = f32::MAX;
+    for (r, members) in regions.iter().enumerate() {
+        for &a in members {
+            for &b in members {
+                widest_inside = widest_inside.max(at(a).distance(at(b)));
+            }
+            for other in regions.iter().skip(r + 1) {
+                for &b in other {
+                    closest_across = closest_across.min(at(a).distance(at(b)));
+                }
+            }
+        }
+    }
+    assert!(
+        widest_inside * 1.2 < closest_across,
+        "a region's servers should sit together: {widest_inside} inside, {closest_across} across"
+    );
+    // The clients keep their row beneath.
+    assert!(at(5).y > at(0).y && at(6).y > at(4).y);
+}

@@ -67,6 +67,7 @@ pub mod shrink;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 pub mod time;
+pub mod topology;
 pub mod trace;
 pub mod workload;
 pub mod world;

@@ -71,6 +71,13 @@ pub enum LatencyDist {
         #[serde(with = "duration_str")]
         max: Duration,
     },
+    /// The sum of one draw from each part: the latency of a path over
+    /// several edges of a [topology](crate::topology), each drawn anew for
+    /// every message.
+    Sum {
+        /// One distribution per edge, in path order.
+        parts: Vec<LatencyDist>,
+    },
 }
 
 impl Default for LatencyDist {
@@ -123,6 +130,34 @@ impl LatencyDist {
                 let x = rng.pareto(min.as_nanos() as f64, alpha);
                 Duration::from_nanos(x.min(max.as_nanos() as f64) as u64)
             }
+            LatencyDist::Sum { ref parts } => parts.iter().fold(Duration::ZERO, |total, p| {
+                total.saturating_add(p.sample(rng))
+            }),
+        }
+    }
+
+    /// The distribution's mean in nanoseconds, rounded down: what a
+    /// [topology](crate::topology) compares to choose a path. A normal's
+    /// floor and a long tail's cap are left out unless the cap is below the
+    /// uncapped mean (or the mean is infinite, `alpha <= 1`), when it is the
+    /// cap.
+    pub fn mean_nanos(&self) -> u64 {
+        let ns = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        match self {
+            LatencyDist::Constant { value } => ns(*value),
+            LatencyDist::Uniform { min, max } => ns(*min) / 2 + ns(*max) / 2,
+            LatencyDist::Normal { mean, .. } => ns(*mean),
+            LatencyDist::Exponential { mean, min } => ns(*mean).saturating_add(ns(*min)),
+            LatencyDist::LongTail { min, alpha, max } => {
+                if *alpha <= 1.0 {
+                    return ns(*max);
+                }
+                let mean = *alpha * ns(*min) as f64 / (*alpha - 1.0);
+                (mean.min(ns(*max) as f64)) as u64
+            }
+            LatencyDist::Sum { parts } => parts
+                .iter()
+                .fold(0u64, |total, p| total.saturating_add(p.mean_nanos())),
         }
     }
 
@@ -141,6 +176,7 @@ impl LatencyDist {
             LatencyDist::LongTail { min, .. } if min.is_zero() => {
                 Err("long_tail min must be above zero (it is the Pareto scale)".to_string())
             }
+            LatencyDist::Sum { ref parts } => parts.iter().try_for_each(LatencyDist::validate),
             _ => Ok(()),
         }
     }
@@ -273,6 +309,24 @@ impl Network {
             cut: vec![false; pairs],
             cut_links: 0,
         }
+    }
+
+    /// A full mesh of `nodes` nodes, every link with `config` except the
+    /// ones in `links`, which have settings of their own (a
+    /// [topology](crate::topology)'s links). An override equal to `config`
+    /// is left out, like the ones [`Network::change_links`] sets back.
+    pub fn with_links(
+        nodes: usize,
+        config: &LinkConfig,
+        links: &BTreeMap<(NodeId, NodeId), LinkConfig>,
+    ) -> Self {
+        let mut net = Network::full_mesh(nodes, config);
+        net.overrides = links
+            .iter()
+            .filter(|((a, b), cfg)| a.index() < nodes && b.index() < nodes && *cfg != config)
+            .map(|(k, cfg)| (*k, cfg.clone()))
+            .collect();
+        net
     }
 
     /// Number of nodes.

@@ -110,6 +110,9 @@ pub struct ShardedKvParams {
     /// `movement_budget` fails when a membership change moves more than this
     /// fraction of the stored keys to a new primary (off when absent).
     pub movement_budget: Option<f64>,
+    /// Whether replicas of a key go to different racks of the scenario's
+    /// `[topology]` (as long as there are racks left).
+    pub rack_aware: bool,
     /// A bug variant to plant, or none.
     pub bug: Option<KvBug>,
 }
@@ -131,6 +134,7 @@ impl Default for ShardedKvParams {
             retry_backoff: Duration::from_millis(20),
             max_attempts: 20,
             movement_budget: None,
+            rack_aware: false,
             bug: None,
         }
     }
@@ -188,6 +192,10 @@ impl Settings for ShardedKvParams {
             "Largest fraction of keys one change may move to a new primary.",
         )
         .default_text("none"),
+        ParamDoc::new(
+            "rack_aware",
+            "Place a key's replicas in different racks of [topology] while racks last.",
+        ),
         ParamDoc::new("bug", "A bug variant to plant (see below).").default_text("none"),
     ];
 }
@@ -313,6 +321,18 @@ impl ShardedKvParams {
         if self.bug == Some(KvBug::TokensByRank) {
             topology.place_by_rank(self.vnodes, &self.weights);
         }
+        if self.rack_aware {
+            let racks = racks_in(doc, servers);
+            if racks.iter().all(Option::is_none) {
+                return Err(err(
+                    "rack_aware",
+                    "rack_aware = true spreads replicas over racks, but the scenario's [topology] declares no racks; \
+                     expected [[topology.regions]] with racks = [{ name = ..., nodes = [...] }]"
+                        .into(),
+                ));
+            }
+            topology.racks = racks;
+        }
         Ok(topology)
     }
 }
@@ -360,6 +380,39 @@ impl ShardedKvParams {
             ),
         ))
     }
+}
+
+/// Each server's rack in the scenario's `[topology]`, as an index in
+/// declaration order (`None`: not in a rack). The scenario parser has
+/// checked the table already; what does not read as a rack is skipped.
+fn racks_in(doc: &str, servers: u32) -> Vec<Option<u32>> {
+    let mut out = vec![None; servers as usize];
+    let Ok(table) = doc.parse::<toml::Table>() else {
+        return out;
+    };
+    let regions = table
+        .get("topology")
+        .and_then(|t| t.get("regions"))
+        .and_then(|r| r.as_array());
+    let racks = regions
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("racks").and_then(|k| k.as_array()))
+        .flatten();
+    for (i, rack) in racks.enumerate() {
+        let nodes = rack.get("nodes").and_then(|n| n.as_array());
+        for node in nodes.into_iter().flatten() {
+            let id = match node {
+                toml::Value::Integer(n) => u32::try_from(*n).ok(),
+                toml::Value::String(s) => s.strip_prefix('n').unwrap_or(s).parse().ok(),
+                _ => None,
+            };
+            if let Some(slot) = id.and_then(|id| out.get_mut(id as usize)) {
+                *slot = Some(i as u32);
+            }
+        }
+    }
+    out
 }
 
 /// What every node of a run shares: parameters and membership versions.

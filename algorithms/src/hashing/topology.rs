@@ -54,6 +54,31 @@ pub struct Topology {
     pub versions: Vec<Version>,
     /// Replicas per key (R).
     pub replicas: usize,
+    /// With `rack_aware = true`: each server's rack (an index; `None` for
+    /// a server in no rack), so that a preference list spreads over racks.
+    /// Empty: racks play no part.
+    pub racks: Vec<Option<u32>>,
+}
+
+/// The first `r` of `order` taking at most one member per rack while
+/// racks last, then the skipped members in order (a member in no rack
+/// counts as a rack of its own).
+pub fn spread_over_racks(order: &[NodeId], racks: &[Option<u32>], r: usize) -> Vec<NodeId> {
+    let rack = |n: NodeId| racks.get(n.index()).copied().flatten();
+    let mut taken: Vec<NodeId> = Vec::with_capacity(r);
+    let mut skipped: Vec<NodeId> = Vec::new();
+    for &n in order {
+        if taken.len() == r {
+            break;
+        }
+        match rack(n) {
+            Some(k) if taken.iter().any(|&t| rack(t) == Some(k)) => skipped.push(n),
+            _ => taken.push(n),
+        }
+    }
+    let missing = r.saturating_sub(taken.len());
+    taken.extend(skipped.into_iter().take(missing));
+    taken
 }
 
 impl Topology {
@@ -100,7 +125,11 @@ impl Topology {
                 placer: Placer::new(kind, &members, vnodes, weights),
             });
         }
-        Ok(Topology { versions, replicas })
+        Ok(Topology {
+            versions,
+            replicas,
+            racks: Vec::new(),
+        })
     }
 
     /// Re-places every version with the ring of the `tokens_by_rank` bug
@@ -145,15 +174,70 @@ impl Topology {
     }
 
     /// The preference list of `key` at version `v`: R distinct members, the
-    /// primary first.
+    /// primary first. Rack-aware (`racks` set): the placement's whole order
+    /// of members is walked and a member is taken only if no member taken
+    /// so far shares its rack; when the racks run out before R members,
+    /// the skipped members fill the list in the placement's order. The
+    /// primary is the same either way.
     pub fn preference_list(&self, v: u32, key: &str) -> Vec<NodeId> {
-        self.versions[v as usize]
-            .placer
-            .preference_list(key_hash(key), self.replicas)
+        let placer = &self.versions[v as usize].placer;
+        if self.racks.is_empty() {
+            return placer.preference_list(key_hash(key), self.replicas);
+        }
+        let all = placer.preference_list(key_hash(key), self.versions[v as usize].members.len());
+        spread_over_racks(&all, &self.racks, self.replicas)
     }
 
     /// The placement of version `v`.
     pub fn placer(&self, v: u32) -> &Placer {
         &self.versions[v as usize].placer
+    }
+}
+
+#[cfg(test)]
+mod rack_tests {
+    use super::*;
+
+    fn n(i: u32) -> NodeId {
+        NodeId(i)
+    }
+
+    #[test]
+    fn spreading_takes_one_member_per_rack_then_fills_in_order() {
+        // Racks: 0 and 1 share rack 0, 2 and 3 rack 1, 4 is in none.
+        let racks = [Some(0), Some(0), Some(1), Some(1), None];
+        let order = [n(0), n(1), n(3), n(2), n(4)];
+        assert_eq!(spread_over_racks(&order, &racks, 2), vec![n(0), n(3)]);
+        assert_eq!(spread_over_racks(&order, &racks, 3), vec![n(0), n(3), n(4)]);
+        // Four replicas, three racks (4 counts alone): the first skipped fills.
+        assert_eq!(
+            spread_over_racks(&order, &racks, 4),
+            vec![n(0), n(3), n(4), n(1)]
+        );
+    }
+
+    #[test]
+    fn rack_aware_lists_never_share_a_rack_when_racks_suffice() {
+        let members: Vec<NodeId> = (0..6).map(n).collect();
+        let mut t = Topology::new(PlacementKind::Ring, 16, &[], 2, &members, &[]).unwrap();
+        let keys: Vec<String> = (0..200).map(|k| format!("k{k}")).collect();
+        let racks = vec![Some(0), Some(0), Some(1), Some(1), Some(2), Some(2)];
+        let same_rack = |t: &Topology| {
+            keys.iter()
+                .filter(|k| {
+                    let l = t.preference_list(0, k);
+                    racks[l[0].index()] == racks[l[1].index()]
+                })
+                .count()
+        };
+        // Without racks some keys land both replicas in one rack...
+        assert!(same_rack(&t) > 0);
+        let primaries: Vec<NodeId> = keys.iter().map(|k| t.preference_list(0, k)[0]).collect();
+        t.racks = racks.clone();
+        // ...with them none does, and every key keeps its primary.
+        assert_eq!(same_rack(&t), 0);
+        for (k, p) in keys.iter().zip(&primaries) {
+            assert_eq!(t.preference_list(0, k)[0], *p);
+        }
     }
 }

@@ -47,10 +47,12 @@ pub use tour::{Anchor, Highlight, Tour, TourStep};
 
 use crate::algorithm::AnyAlgorithm;
 use faultline_checker::text::decode_utf8;
+use faultline_sim::topology::Topology;
 use faultline_sim::{
-    AdversarySetup, ClientGroup, FaultSchedule, LinkConfig, SimHandle, SimTime, TraceMode,
+    AdversarySetup, ClientGroup, FaultSchedule, LinkConfig, NodeId, SimHandle, SimTime, TraceMode,
     WorkloadConfig, WorldConfig,
 };
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -201,6 +203,11 @@ pub struct Scenario {
     pub seed: u64,
     /// Settings of every link at the start.
     pub link: LinkConfig,
+    /// The `[topology]`, if the file describes the network as regions and
+    /// racks.
+    pub topology: Option<Topology>,
+    /// The topology's links as per-pair settings (empty without one).
+    pub link_overrides: BTreeMap<(NodeId, NodeId), LinkConfig>,
     /// Client pacing (what clients ask for is read from `[clients]` by the
     /// algorithm's operation family when a run is built); with
     /// `[[clients]]` groups, the first group's.
@@ -315,6 +322,7 @@ impl Scenario {
             clients: self.clients,
             end: self.end(),
             link: self.link.clone(),
+            link_overrides: self.link_overrides.clone(),
             workload: self.workload.clone(),
             groups: self.groups.clone(),
             faults: self.fault_schedule(seed),
@@ -387,6 +395,8 @@ mod group_tests;
 mod over_time_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod topology_tests;
 #[cfg(test)]
 mod tour_tests;
 #[cfg(test)]

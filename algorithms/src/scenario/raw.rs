@@ -38,6 +38,8 @@ pub(crate) struct RawScenario {
     #[serde(default)]
     pub network: Option<RawNetwork>,
     #[serde(default)]
+    pub topology: Option<Spanned<RawTopology>>,
+    #[serde(default)]
     pub clients: Option<Spanned<RawClientsSection>>,
     #[serde(default)]
     pub faults: Vec<Spanned<RawFault>>,
@@ -126,6 +128,68 @@ pub(crate) struct RawExplore {
 pub(crate) struct RawNetwork {
     #[serde(default)]
     pub latency: Option<Spanned<RawLatency>>,
+    #[serde(default)]
+    pub loss: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub duplicate: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub reorder: Option<Spanned<f64>>,
+}
+
+/// `[topology]`: regions (optionally split into racks), the links between
+/// regions, and where the clients sit.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTopology {
+    #[serde(default)]
+    pub clients: Option<Spanned<String>>,
+    pub regions: Spanned<Vec<Spanned<RawRegion>>>,
+    #[serde(default)]
+    pub links: Vec<Spanned<RawRegionLink>>,
+}
+
+/// `[[topology.regions]]`: a region's name, its servers or its racks, and
+/// the settings of the links inside it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRegion {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub nodes: Option<Spanned<Vec<Spanned<NodeRef>>>>,
+    #[serde(default)]
+    pub racks: Option<Spanned<Vec<Spanned<RawRack>>>>,
+    #[serde(default)]
+    pub latency: Option<Spanned<RawLatency>>,
+    #[serde(default)]
+    pub loss: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub duplicate: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub reorder: Option<Spanned<f64>>,
+}
+
+/// A rack in a region's `racks` list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRack {
+    pub name: Spanned<String>,
+    pub nodes: Spanned<Vec<Spanned<NodeRef>>>,
+    #[serde(default)]
+    pub latency: Option<Spanned<RawLatency>>,
+    #[serde(default)]
+    pub loss: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub duplicate: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub reorder: Option<Spanned<f64>>,
+}
+
+/// `[[topology.links]]`: a link between two regions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRegionLink {
+    pub between: Spanned<Vec<Spanned<String>>>,
+    pub latency: Spanned<RawLatency>,
     #[serde(default)]
     pub loss: Option<Spanned<f64>>,
     #[serde(default)]
@@ -274,6 +338,10 @@ pub(crate) struct RawFault {
     pub reorder: Option<Spanned<f64>>,
     #[serde(default)]
     pub message: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub region: Option<Spanned<String>>,
+    #[serde(default)]
+    pub rack: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

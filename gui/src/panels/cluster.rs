@@ -13,6 +13,7 @@ use eframe::egui::{
     vec2,
 };
 use faultline_algorithms::scenario::tour::message_kind;
+use faultline_sim::topology::{PlaceKind, Topology};
 use faultline_sim::{DropReason, Network, NodeId, NodeKind, RecordKind, SimTime};
 
 /// At most this many recent drops are drawn.
@@ -48,6 +49,52 @@ pub fn server_sides(network: &Network, servers: usize) -> Vec<Vec<NodeId>> {
     groups
 }
 
+/// Server positions (in the view's unit square) laid out by region: the
+/// regions' centres evenly around `centre` at distance `r * 0.62` (one
+/// region: at `centre`), and each region's servers, ordered by rack then
+/// id, on a small circle around its centre, so racks sit together. A server
+/// the topology does not place (none, once parsed) stays at `centre`.
+pub fn region_layout(t: &Topology, servers: usize, centre: Pos2, r: f32) -> Vec<Pos2> {
+    let regions: Vec<(usize, Vec<NodeId>)> = t
+        .regions()
+        .into_iter()
+        .map(|g| {
+            let mut m: Vec<NodeId> = t
+                .members(g)
+                .into_iter()
+                .filter(|m| m.index() < servers)
+                .collect();
+            m.sort_by_key(|&n| (t.rack_of(n), n));
+            (g, m)
+        })
+        .filter(|(_, m)| !m.is_empty())
+        .collect();
+    let k = regions.len();
+    // Each region's small circle must leave room between the regions.
+    let (ring, small) = if k <= 1 {
+        (0.0, r)
+    } else {
+        let ring = r * 0.62;
+        let gap = ring * (std::f32::consts::PI / k as f32).sin();
+        (ring, (gap * 0.4).min(r * 0.3))
+    };
+    let mut out = vec![centre; servers];
+    for (j, (_, members)) in regions.iter().enumerate() {
+        let a = std::f32::consts::TAU * j as f32 / k.max(1) as f32 - std::f32::consts::FRAC_PI_2;
+        let c = centre + vec2(a.cos(), a.sin()) * ring;
+        let m = members.len();
+        for (i, node) in members.iter().enumerate() {
+            out[node.index()] = if m == 1 {
+                c
+            } else {
+                let b = std::f32::consts::TAU * i as f32 / m as f32 - std::f32::consts::FRAC_PI_2;
+                c + vec2(b.cos(), b.sin()) * small
+            };
+        }
+    }
+    out
+}
+
 /// The cluster view's own state: where the nodes are.
 #[derive(Debug, Default)]
 pub struct ClusterView {
@@ -72,7 +119,9 @@ impl ClusterView {
         self.positions.get(index).copied()
     }
 
-    /// Puts servers on a circle and clients in a row below it.
+    /// Puts servers on a circle (with a topology: each region's servers on
+    /// a small circle of their own, the regions around the centre) and
+    /// clients in a row below it.
     fn layout(&mut self, session: &Session) {
         let n = session.node_count();
         let servers = session.handle.config().servers as usize;
@@ -84,9 +133,17 @@ impl ClusterView {
             (pos2(0.5, 0.45), 0.36)
         };
         self.centre = centre;
+        let by_region = session
+            .scenario
+            .topology
+            .as_ref()
+            .map(|t| region_layout(t, servers, centre, r));
         self.positions = (0..n)
             .map(|i| {
                 if i < servers {
+                    if let Some(p) = by_region.as_ref().and_then(|p| p.get(i)) {
+                        return *p;
+                    }
                     let a = std::f32::consts::TAU * i as f32 / servers as f32
                         - std::f32::consts::FRAC_PI_2;
                     centre + vec2(a.cos(), a.sin()) * r
@@ -101,6 +158,55 @@ impl ClusterView {
                 }
             })
             .collect();
+    }
+
+    /// With a topology, a box around each region's servers (and a thinner
+    /// one around each rack's) with its name, under everything else.
+    fn regions_ui(
+        &self,
+        painter: &egui::Painter,
+        session: &Session,
+        screen: &[Pos2],
+        radius: f32,
+        weak: Color32,
+    ) {
+        let Some(t) = session.scenario.topology.as_ref() else {
+            return;
+        };
+        let servers = session.handle.config().servers as usize;
+        for (i, place) in t.places.iter().enumerate() {
+            let members: Vec<Pos2> = t
+                .members(i)
+                .into_iter()
+                .filter(|m| m.index() < servers && m.index() < screen.len())
+                .map(|m| screen[m.index()])
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            let rack = place.kind == PlaceKind::Rack;
+            let pad = if rack { radius + 5.0 } else { radius + 14.0 };
+            let bounds = Rect::from_points(&members).expand(pad);
+            let colour = if rack { weak.gamma_multiply(0.5) } else { weak };
+            painter.rect_stroke(
+                bounds,
+                if rack { 4.0 } else { 8.0 },
+                Stroke::new(if rack { 0.8 } else { 1.5 }, colour),
+                egui::StrokeKind::Inside,
+            );
+            let (anchor, align) = if rack {
+                (bounds.left_bottom() + vec2(4.0, -2.0), Align2::LEFT_BOTTOM)
+            } else {
+                (bounds.left_top() + vec2(6.0, 3.0), Align2::LEFT_TOP)
+            };
+            painter.text(
+                anchor,
+                align,
+                &place.name,
+                FontId::proportional(if rack { 10.0 } else { 12.0 }),
+                colour,
+            );
+        }
     }
 
     /// Draws the view.
@@ -128,6 +234,13 @@ impl ClusterView {
         let radius =
             (std::f32::consts::PI * 0.72 * side / servers.max(1) as f32 * 0.35).clamp(7.0, 22.0);
         let network = session.handle.network();
+        self.regions_ui(
+            &painter,
+            session,
+            &screen,
+            radius,
+            ui.visuals().weak_text_color(),
+        );
 
         // Partitions: each side a halo, cut links dashed red, and between two
         // sides the fault line itself.

@@ -16,6 +16,10 @@ pub struct WorldConfig {
     pub end: SimTime,
     /// Settings of every link at the start.
     pub link: LinkConfig,
+    /// Links whose settings at the start differ from `link`, by
+    /// `(from, to)`: a [topology](crate::topology)'s compiled links. Empty
+    /// for a flat network.
+    pub link_overrides: BTreeMap<(NodeId, NodeId), LinkConfig>,
     /// Client pacing when there are no `groups`.
     pub workload: WorkloadConfig,
     /// Client groups in id order, each with its own pacing and pin; their
@@ -63,6 +67,7 @@ impl Default for WorldConfig {
             clients: 0,
             end: SimTime::from_duration(Duration::from_secs(10)),
             link: LinkConfig::default(),
+            link_overrides: BTreeMap::new(),
             workload: WorkloadConfig::default(),
             groups: Vec::new(),
             faults: Vec::new(),

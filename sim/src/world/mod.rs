@@ -25,7 +25,7 @@ use crate::trace::{RecordKind, TraceMode, TraceRecord, fold};
 use crate::workload::{ClientGroup, ClientLoad, Pin, WorkloadConfig};
 use faultline_checker::{Operation, Outcome};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -266,7 +266,7 @@ impl<P: Process> World<P> {
             next_op: 0,
             queue: EventQueue::default(),
             nodes,
-            network: Network::full_mesh(total as usize, &config.link),
+            network: Network::with_links(total as usize, &config.link, &config.link_overrides),
             net_rng: SimRng::stream(seed, "network", 0),
             live_timers: HashSet::default(),
             history: Vec::new(),

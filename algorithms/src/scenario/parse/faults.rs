@@ -96,7 +96,11 @@ pub(super) fn fault(
     let r = f.get_ref();
     let kind = r.kind.get_ref().as_str();
     let Some(&(_, allowed)) = FAULT_KINDS.iter().find(|(k, _)| *k == kind) else {
-        let names: Vec<&str> = FAULT_KINDS.iter().map(|(k, _)| *k).collect();
+        let names: Vec<&str> = FAULT_KINDS
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(super::topology::PLACE_FAULT_KINDS.iter().map(|(k, _)| *k))
+            .collect();
         return Err(cx.err(
             r.kind.span(),
             format!(
@@ -118,6 +122,8 @@ pub(super) fn fault(
         ("duplicate", r.duplicate.as_ref().map(|v| v.span())),
         ("reorder", r.reorder.as_ref().map(|v| v.span())),
         ("message", r.message.as_ref().map(|v| v.span())),
+        ("region", r.region.as_ref().map(|v| v.span())),
+        ("rack", r.rack.as_ref().map(|v| v.span())),
     ];
     let takes = || {
         let mut all = vec!["at", "after_event"];

@@ -37,6 +37,7 @@ mod explore;
 mod faults;
 mod over_time;
 mod setup;
+mod topology;
 mod tour;
 
 pub use explore::{ExploreSpec, MAX_DEPTH};
@@ -126,9 +127,27 @@ pub(crate) fn parse(file: &str, text: &str, authored: bool) -> Result<Scenario, 
         roles,
     };
 
+    let topology = match &raw.topology {
+        Some(t) => Some(topology::topology(&cx, t, &link, servers, clients)?),
+        None => None,
+    };
+    let link_overrides = match &topology {
+        // Pairs with the `[network]` settings need no override.
+        Some(t) => t
+            .links()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, cfg)| *cfg != link)
+            .collect(),
+        None => Default::default(),
+    };
+
     let mut faults = Vec::with_capacity(raw.faults.len());
     for f in &raw.faults {
-        faults.push(fault(&cx, f, &nodes, end)?);
+        match topology::place_fault(&cx, f, topology.as_ref(), servers, end)? {
+            Some(list) => faults.extend(list),
+            None => faults.push(fault(&cx, f, &nodes, end)?),
+        }
     }
 
     let nemesis = match &raw.nemesis {
@@ -184,6 +203,8 @@ pub(crate) fn parse(file: &str, text: &str, authored: bool) -> Result<Scenario, 
         duration,
         seed,
         link,
+        topology,
+        link_overrides,
         workload,
         groups,
         faults,
