@@ -344,6 +344,29 @@ pub(crate) struct RawFault {
     pub rack: Option<Spanned<String>>,
 }
 
+impl RawFault {
+    /// Every field after `at`, `after_event` and `kind`, with its span when
+    /// the entry has it: what a kind checks against the fields it takes.
+    pub fn fields(&self) -> [(&'static str, Option<std::ops::Range<usize>>); 14] {
+        [
+            ("node", self.node.as_ref().map(|v| v.span())),
+            ("groups", self.groups.as_ref().map(|v| v.span())),
+            ("from", self.from.as_ref().map(|v| v.span())),
+            ("to", self.to.as_ref().map(|v| v.span())),
+            ("offset", self.offset.as_ref().map(|v| v.span())),
+            ("ppm", self.ppm.as_ref().map(|v| v.span())),
+            ("delta", self.delta.as_ref().map(|v| v.span())),
+            ("latency", self.latency.as_ref().map(|v| v.span())),
+            ("loss", self.loss.as_ref().map(|v| v.span())),
+            ("duplicate", self.duplicate.as_ref().map(|v| v.span())),
+            ("reorder", self.reorder.as_ref().map(|v| v.span())),
+            ("message", self.message.as_ref().map(|v| v.span())),
+            ("region", self.region.as_ref().map(|v| v.span())),
+            ("rack", self.rack.as_ref().map(|v| v.span())),
+        ]
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawNemesis {

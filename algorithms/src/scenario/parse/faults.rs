@@ -109,22 +109,7 @@ pub(super) fn fault(
             ),
         ));
     };
-    let present = [
-        ("node", r.node.as_ref().map(|v| v.span())),
-        ("groups", r.groups.as_ref().map(|v| v.span())),
-        ("from", r.from.as_ref().map(|v| v.span())),
-        ("to", r.to.as_ref().map(|v| v.span())),
-        ("offset", r.offset.as_ref().map(|v| v.span())),
-        ("ppm", r.ppm.as_ref().map(|v| v.span())),
-        ("delta", r.delta.as_ref().map(|v| v.span())),
-        ("latency", r.latency.as_ref().map(|v| v.span())),
-        ("loss", r.loss.as_ref().map(|v| v.span())),
-        ("duplicate", r.duplicate.as_ref().map(|v| v.span())),
-        ("reorder", r.reorder.as_ref().map(|v| v.span())),
-        ("message", r.message.as_ref().map(|v| v.span())),
-        ("region", r.region.as_ref().map(|v| v.span())),
-        ("rack", r.rack.as_ref().map(|v| v.span())),
-    ];
+    let present = r.fields();
     let takes = || {
         let mut all = vec!["at", "after_event"];
         all.extend_from_slice(allowed);
