@@ -496,19 +496,15 @@ impl CausalGraph {
 
 /// The node a fault changes the state of (crash, restart, clocks), which
 /// makes the fault a step of that node; `None` for a network fault.
+/// An aimed fault that was applied counts for the node it chose.
 pub fn node_fault(fault: &Fault) -> Option<NodeId> {
     match fault {
-        Fault::Crash { node }
-        | Fault::Restart { node }
-        | Fault::ClockOffset { node, .. }
-        | Fault::ClockDrift { node, .. }
-        | Fault::ClockStep { node, .. } => Some(*node),
         Fault::Aimed {
             chosen: Some(node),
             action,
             ..
-        } => node_fault(action).map(|_| *node),
-        _ => None,
+        } => action.node_state().map(|_| *node),
+        _ => fault.node_state(),
     }
 }
 

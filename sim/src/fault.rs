@@ -124,6 +124,21 @@ impl Fault {
         }
     }
 
+    /// The one node whose own state the fault changes (crash, restart, its
+    /// clock), or `None` for a network fault, which changes no node's state
+    /// (an aimed fault counts as a network fault here: its node is chosen
+    /// when it applies).
+    pub fn node_state(&self) -> Option<NodeId> {
+        match self {
+            Fault::Crash { node }
+            | Fault::Restart { node }
+            | Fault::ClockOffset { node, .. }
+            | Fault::ClockDrift { node, .. }
+            | Fault::ClockStep { node, .. } => Some(*node),
+            _ => None,
+        }
+    }
+
     /// A short name of the kind, as used in scenario files.
     pub fn kind_name(&self) -> &'static str {
         match self {

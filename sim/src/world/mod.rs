@@ -425,7 +425,7 @@ impl<P: Process> World<P> {
         }
         if let Some(i) = self.next_injection() {
             let fault = self.injections[i].fault.clone();
-            self.touched = fault_node_state(&fault);
+            self.touched = fault.node_state();
             self.state.same_instant += 1;
             self.apply_fault(fault);
             self.finish_event();
@@ -571,7 +571,7 @@ impl<P: Process> World<P> {
             Event::Deliver { to, .. } => Some(*to),
             Event::Timer { node, .. } => Some(*node),
             Event::Request { client, .. } => Some(*client),
-            Event::Fault(fault) => fault_node_state(fault),
+            Event::Fault(fault) => fault.node_state(),
         };
         match event {
             Event::Start(node) => {
@@ -930,19 +930,6 @@ impl<P: Process> World<P> {
             0,
         );
         self.state.status = RunStatus::Violated(violation);
-    }
-}
-
-/// The one node whose state a fault changes (crash, restart, its clock),
-/// or `None` for a network fault, which changes no node.
-fn fault_node_state(fault: &Fault) -> Option<NodeId> {
-    match fault {
-        Fault::Crash { node }
-        | Fault::Restart { node }
-        | Fault::ClockOffset { node, .. }
-        | Fault::ClockDrift { node, .. }
-        | Fault::ClockStep { node, .. } => Some(*node),
-        _ => None,
     }
 }
 

@@ -276,6 +276,20 @@ pub(super) fn fault(
         },
         None => fault,
     };
+    let at = fault_time(cx, r, end)?;
+    Ok(ScheduledFault {
+        at,
+        after_event: r.after_event.as_ref().map(|a| *a.get_ref()),
+        fault,
+    })
+}
+
+/// A fault entry's `at`, within the run.
+pub(super) fn fault_time(
+    cx: &Ctx<'_>,
+    r: &RawFault,
+    end: SimTime,
+) -> Result<SimTime, ScenarioError> {
     let at = SimTime::from_duration(r.at.get_ref().0);
     if at > end {
         return Err(cx.err(
@@ -285,11 +299,7 @@ pub(super) fn fault(
             ),
         ));
     }
-    Ok(ScheduledFault {
-        at,
-        after_event: r.after_event.as_ref().map(|a| *a.get_ref()),
-        fault,
-    })
+    Ok(at)
 }
 
 /// A clock offset or step, within ±[`MAX_CLOCK_JUMP_NANOS`].

@@ -388,15 +388,7 @@ pub(super) fn place_fault(
         PlaceKind::Rack
     };
     let place = find_place(cx, &topology.places, named, Some(want))?;
-    let at = SimTime::from_duration(r.at.get_ref().0);
-    if at > end {
-        return Err(cx.err(
-            r.at.span(),
-            format!(
-                "found a fault at {at}, after the end of the run at {end}; expected a time from 0s to {end}"
-            ),
-        ));
-    }
+    let at = super::faults::fault_time(cx, r, end)?;
     let after_event = r.after_event.as_ref().map(|a| *a.get_ref());
     let scheduled = |fault| ScheduledFault {
         at,
