@@ -103,6 +103,12 @@ pub enum StrategyArg {
     Dfs,
     /// Random walks to the depth bound, for spaces too big to exhaust.
     Random,
+    /// Random walks in which each walk weights the sources of steps (links,
+    /// nodes' timers, faults) its own way: reaches deeper interleavings.
+    Swarm,
+    /// Breadth-first, keeping only states that bring some pair of nodes
+    /// into local states never seen together: deep paths, not exhaustive.
+    Novelty,
 }
 
 #[derive(Debug, Args)]

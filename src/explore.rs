@@ -129,6 +129,8 @@ fn strategy(arg: StrategyArg) -> Strategy {
         StrategyArg::Bfs => Strategy::Bfs,
         StrategyArg::Dfs => Strategy::Dfs,
         StrategyArg::Random => Strategy::Random,
+        StrategyArg::Swarm => Strategy::Swarm,
+        StrategyArg::Novelty => Strategy::Novelty,
     }
 }
 
@@ -158,10 +160,10 @@ pub fn explore(args: ExploreArgs) -> anyhow::Result<bool> {
             scenario.file
         );
     }
-    if args.walks.is_some()
-        && args.strategy.map(strategy).unwrap_or(spec.strategy) != Strategy::Random
-    {
-        anyhow::bail!("--walks is read only by the random strategy; add --strategy random");
+    if args.walks.is_some() && !args.strategy.map(strategy).unwrap_or(spec.strategy).walks() {
+        anyhow::bail!(
+            "--walks is read only by the random and swarm strategies; add --strategy random or swarm"
+        );
     }
     let threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),

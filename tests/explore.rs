@@ -173,7 +173,7 @@ fn bad_explore_tables_are_refused_at_their_line() {
         (
             "[explore]\nstrategy = \"sideways\"\n",
             ":7:",
-            "expected \"bfs\", \"dfs\" or \"random\"",
+            "expected \"bfs\", \"dfs\", \"random\", \"swarm\" or \"novelty\"",
         ),
         ("[explore]\nmax_depth = 0\n", ":7:", "expected 1 to"),
         (

@@ -5,7 +5,7 @@
 //! The world is put under an adversary ([`World::with_adversary`]): the
 //! search asks it for the enabled steps ([`World::choices`]), takes each
 //! from a copy ([`World::apply`]) and tells states apart by
-//! [`World::state_hash`]. Three strategies:
+//! [`World::state_hash`]. Five strategies:
 //!
 //! - **breadth-first** visits states in order of depth, so the first
 //!   violation found has a shortest path. Each depth's states are expanded
@@ -18,6 +18,13 @@
 //! - **random walks** take random enabled steps to the depth bound, walk
 //!   after walk (each walk seeded by its index), for worlds too big to
 //!   exhaust; batches of walks run in parallel and are merged in order.
+//! - **swarm walks** are random walks in which each walk weights the
+//!   sources of steps (a link's deliveries, a node's timers, a fault on a
+//!   node) its own way, so that lopsided interleavings, one link starved
+//!   while the rest run, are common ([`World::choice_sources`]).
+//! - **novelty search** is breadth-first search that expands a state only
+//!   if it brings some pair of nodes into local states never seen together
+//!   ([`World::node_hashes`]): deep paths in few states, never exhaustive.
 //!
 //! Visited states are kept as 64-bit fingerprints only. The search stops at
 //! the first violation (an invariant, or the `history` check the caller
@@ -44,6 +51,17 @@ pub enum Strategy {
     Dfs,
     /// Random walks to the depth bound.
     Random,
+    /// Random walks to the depth bound, each with its own weights: every
+    /// source of steps (a link's deliveries, a node's timers, a kind of
+    /// fault on a node) gets a weight drawn for the walk, so that one walk
+    /// starves a link or a node's timers while another hurries them.
+    Swarm,
+    /// Breadth-first, keeping a state only if it is new in what its nodes
+    /// hold: some pair of nodes is in a pair of local states (process and
+    /// durable state) never seen together before. Not exhaustive: it
+    /// reaches deep paths in few states by skipping states that only
+    /// reorder what is already known.
+    Novelty,
 }
 
 impl Strategy {
@@ -53,7 +71,14 @@ impl Strategy {
             Strategy::Bfs => "bfs",
             Strategy::Dfs => "dfs",
             Strategy::Random => "random",
+            Strategy::Swarm => "swarm",
+            Strategy::Novelty => "novelty",
         }
+    }
+
+    /// Whether the strategy takes walks (and reads a walk count).
+    pub fn walks(self) -> bool {
+        matches!(self, Strategy::Random | Strategy::Swarm)
     }
 }
 
@@ -102,7 +127,7 @@ pub struct Progress {
     /// The deepest path so far.
     pub depth: u32,
     /// States waiting to be expanded (breadth-first: the next depth;
-    /// depth-first: the stack; random: walks left).
+    /// depth-first: the stack; random and swarm: walks left).
     pub queue: u64,
     /// Bytes held by the set of visited fingerprints.
     pub visited_bytes: u64,
@@ -185,6 +210,22 @@ struct Found {
     parent: u32,
     choice: u64,
     violation: Option<Box<Violation>>,
+    /// Novelty search: the pairs of local states the state holds.
+    pairs: Vec<u64>,
+}
+
+/// Every pair of nodes with their local states, hashed: what a novelty
+/// search asks to be new.
+fn local_pairs(nodes: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(nodes.len() * nodes.len().saturating_sub(1) / 2);
+    for (i, a) in nodes.iter().enumerate() {
+        for (j, b) in nodes.iter().enumerate().skip(i + 1) {
+            out.push(crate::rng::mix64(
+                a ^ crate::rng::mix64(b ^ crate::rng::mix64((i as u64) << 32 | j as u64)),
+            ));
+        }
+    }
+    out
 }
 
 /// A step in 8 bytes, for the paths breadth-first search keeps: the kind
@@ -297,9 +338,11 @@ pub fn search<P: Process>(
         v
     } else {
         match strategy {
-            Strategy::Bfs => searcher.bfs(par, progress),
+            Strategy::Bfs => searcher.bfs(par, progress, false),
+            Strategy::Novelty => searcher.bfs(par, progress, true),
             Strategy::Dfs => searcher.dfs(progress),
-            Strategy::Random => searcher.random(par, progress),
+            Strategy::Random => searcher.random(par, progress, false),
+            Strategy::Swarm => searcher.random(par, progress, true),
         }
     };
     if strategy != Strategy::Dfs {
@@ -312,6 +355,17 @@ pub fn search<P: Process>(
         verdict,
     }
 }
+
+/// A swarm walk's weight for the steps of one source: 2^k for k drawn
+/// uniformly from 0..=SWARM_LEVELS by hashing the walk's key with the
+/// source's, so a source keeps its weight for the whole walk.
+fn swarm_weight(walk_key: u64, source: u64) -> u64 {
+    let k = crate::rng::mix64(walk_key ^ crate::rng::mix64(source)) % (SWARM_LEVELS + 1);
+    1 << k
+}
+
+/// Weights of a swarm walk span 1 to 2^SWARM_LEVELS.
+const SWARM_LEVELS: u64 = 8;
 
 struct Searcher<'a, P: Process> {
     root: &'a World<P>,
@@ -374,7 +428,14 @@ impl<P: Process> Searcher<'_, P> {
         self.progress.states >= self.limits.max_states
     }
 
-    fn bfs(&mut self, par: &dyn Parallel, progress: &mut dyn FnMut(&Progress)) -> Verdict {
+    fn bfs(
+        &mut self,
+        par: &dyn Parallel,
+        progress: &mut dyn FnMut(&Progress),
+        novelty: bool,
+    ) -> Verdict {
+        // Novelty search: the pairs of nodes' local states seen so far.
+        let mut seen_pairs: HashSet<u64, BuildHasherDefault<Identity>> = HashSet::default();
         // States are not kept: a state is rebuilt by taking its path's
         // steps from the root when it is expanded. A state is kilobytes
         // (every node's process, durable state, random streams, the
@@ -440,11 +501,17 @@ impl<P: Process> Searcher<'_, P> {
                         if violation.is_none() && visited.contains(&fp) {
                             continue;
                         }
+                        let pairs = if novelty {
+                            shell.on_state(&mut state, |w| local_pairs(&w.node_hashes()))
+                        } else {
+                            Vec::new()
+                        };
                         found.push(Found {
                             fp,
                             parent: index,
                             choice: pack(&choice),
                             violation: violation.map(Box::new),
+                            pairs,
                         });
                     }
                 }
@@ -468,6 +535,15 @@ impl<P: Process> Searcher<'_, P> {
                     if !self.visited.insert(f.fp) {
                         continue;
                     }
+                    if novelty {
+                        let mut new = false;
+                        for &p in &f.pairs {
+                            new |= seen_pairs.insert(p);
+                        }
+                        if !new {
+                            continue;
+                        }
+                    }
                     self.progress.states += 1;
                     self.progress.depth = depth + 1;
                     level.push((f.parent, f.choice));
@@ -483,7 +559,8 @@ impl<P: Process> Searcher<'_, P> {
             depth += 1;
         }
         Verdict::Clean {
-            exhaustive: !cut_short,
+            // Novelty search skips states it has not seen.
+            exhaustive: !cut_short && !novelty,
         }
     }
 
@@ -553,7 +630,12 @@ impl<P: Process> Searcher<'_, P> {
         verdict
     }
 
-    fn random(&mut self, par: &dyn Parallel, progress: &mut dyn FnMut(&Progress)) -> Verdict {
+    fn random(
+        &mut self,
+        par: &dyn Parallel,
+        progress: &mut dyn FnMut(&Progress),
+        swarm: bool,
+    ) -> Verdict {
         let shells: Mutex<Vec<World<P>>> =
             Mutex::new((0..par.threads()).map(|_| self.root.fork()).collect());
         let mut walk = 0u64;
@@ -574,6 +656,9 @@ impl<P: Process> Searcher<'_, P> {
                     .pop()
                     .unwrap_or_else(|| unreachable!("one shell per thread"));
                 let mut rng = SimRng::stream(limits.seed, "walk", walk + i as u64);
+                // Swarm weights come from a stream of their own: a random
+                // walk's steps are the same with or without them.
+                let weights_key = SimRng::stream(limits.seed, "swarm", walk + i as u64).next_u64();
                 // A shell's own state stays the root's: steps run on copies.
                 let mut state = shell.save();
                 let mut fps = Vec::new();
@@ -584,7 +669,25 @@ impl<P: Process> Searcher<'_, P> {
                     if choices.is_empty() {
                         break;
                     }
-                    let choice = choices[rng.below(choices.len() as u64) as usize].clone();
+                    let pick = if swarm {
+                        let sources = shell.on_state(&mut state, |w| w.choice_sources(&choices));
+                        let weights: Vec<u64> = sources
+                            .iter()
+                            .map(|&k| swarm_weight(weights_key, k))
+                            .collect();
+                        let mut r = rng.below(weights.iter().sum());
+                        weights
+                            .iter()
+                            .position(|&w| {
+                                let here = r < w;
+                                r = r.saturating_sub(w);
+                                here
+                            })
+                            .unwrap_or(0)
+                    } else {
+                        rng.below(choices.len() as u64) as usize
+                    };
+                    let choice = choices[pick].clone();
                     let (fp, violation) = step(&mut shell, &mut state, &choice, history);
                     path.push(choice);
                     fps.push(fp);

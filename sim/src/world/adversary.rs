@@ -434,6 +434,51 @@ impl<P: Process> World<P> {
         out
     }
 
+    /// For each of `choices`, a key naming where the step comes from: the
+    /// kind of step with its link (a message's sender and receiver), its
+    /// node, its client or its partition. Steps with one key are alike to
+    /// a swarm walk ([`crate::explore::Strategy::Swarm`]), which weights
+    /// them together.
+    pub fn choice_sources(&self, choices: &[Choice]) -> Vec<u64> {
+        let links: std::collections::HashMap<MsgId, (NodeId, NodeId), FixedState> = self
+            .state
+            .queue
+            .iter()
+            .filter_map(|(_, _, e)| match e {
+                Event::Deliver {
+                    msg_id, from, to, ..
+                } => Some((*msg_id, (*from, *to))),
+                _ => None,
+            })
+            .collect();
+        let link = |msg: &MsgId| links.get(msg).copied();
+        choices
+            .iter()
+            .map(|c| match c {
+                Choice::Deliver { msg } | Choice::Drop { msg } | Choice::Duplicate { msg } => {
+                    stable_hash(&(c.kind(), link(msg)))
+                }
+                Choice::Timer { node, .. } => stable_hash(&(c.kind(), node)),
+                Choice::Request { client } => stable_hash(&(c.kind(), client)),
+                Choice::Crash { node } | Choice::Restart { node } => stable_hash(&(c.kind(), node)),
+                Choice::Partition { groups } => stable_hash(&(c.kind(), groups)),
+                Choice::Heal => stable_hash(&c.kind()),
+            })
+            .collect()
+    }
+
+    /// A hash of each node's own state (its process, durable state and
+    /// incarnation), in node order: the "local states" whose first
+    /// appearances a novelty search ([`crate::explore::Strategy::Novelty`])
+    /// looks for.
+    pub fn node_hashes(&self) -> Vec<u64> {
+        self.state
+            .nodes
+            .iter()
+            .map(|slot| stable_hash(&(&slot.process, &slot.durable, slot.epoch)))
+            .collect()
+    }
+
     /// The live timer of `node` that fires first, if any.
     fn earliest_timer(&self, node: NodeId) -> Option<TimerId> {
         self.state

@@ -25,7 +25,7 @@ pub struct ExploreSpec {
     /// Distinct states before the search stops, not exhaustive (default
     /// 1,000,000).
     pub max_states: u64,
-    /// Random walks (strategy `random` only; default 10,000).
+    /// Random walks (strategies `random` and `swarm` only; default 10,000).
     pub walks: u64,
     /// What the adversary may do on one path.
     pub budgets: Budgets,
@@ -103,10 +103,14 @@ pub(super) fn explore(
             "bfs" => Strategy::Bfs,
             "dfs" => Strategy::Dfs,
             "random" => Strategy::Random,
+            "swarm" => Strategy::Swarm,
+            "novelty" => Strategy::Novelty,
             other => {
                 return Err(cx.err(
                     s.span(),
-                    format!("unknown strategy {other:?}; expected \"bfs\", \"dfs\" or \"random\""),
+                    format!(
+                        "unknown strategy {other:?}; expected \"bfs\", \"dfs\", \"random\", \"swarm\" or \"novelty\""
+                    ),
                 ));
             }
         },
@@ -126,11 +130,11 @@ pub(super) fn explore(
     let max_depth = positive(&depth, "max_depth", DEFAULT_DEPTH.into(), MAX_DEPTH.into())? as u32;
     let max_states = positive(&e.max_states, "max_states", DEFAULT_STATES, u64::MAX)?;
     if let Some(w) = &e.walks
-        && strategy != Strategy::Random
+        && !strategy.walks()
     {
         return Err(cx.err(
             w.span(),
-            "`walks` is read only by strategy = \"random\"; remove it or set the strategy",
+            "`walks` is read only by strategy = \"random\" or \"swarm\"; remove it or set the strategy",
         ));
     }
     let walks = positive(&e.walks, "walks", DEFAULT_WALKS, u64::MAX)?;
