@@ -478,7 +478,7 @@ pub fn world<A: Algorithm>(
 
 /// Builds a world of `A` from a scenario document: its `[params]` and its
 /// family's `[clients]` fields read and checked, the invariants chosen.
-fn scenario_world<A: Algorithm>(
+pub(crate) fn scenario_world<A: Algorithm>(
     doc: &str,
     config: WorldConfig,
     invariants: Option<&[String]>,
