@@ -76,6 +76,20 @@ impl Strategy {
         }
     }
 
+    /// Every strategy, in the order the docs list them.
+    pub const ALL: [Strategy; 5] = [
+        Strategy::Bfs,
+        Strategy::Dfs,
+        Strategy::Random,
+        Strategy::Swarm,
+        Strategy::Novelty,
+    ];
+
+    /// The strategy of a name in `[explore]` tables, if there is one.
+    pub fn from_name(name: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     /// Whether the strategy takes walks (and reads a walk count).
     pub fn walks(self) -> bool {
         matches!(self, Strategy::Random | Strategy::Swarm)

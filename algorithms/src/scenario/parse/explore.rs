@@ -99,21 +99,21 @@ pub(super) fn explore(
     }
     let strategy = match &e.strategy {
         None => Strategy::Bfs,
-        Some(s) => match s.get_ref().as_str() {
-            "bfs" => Strategy::Bfs,
-            "dfs" => Strategy::Dfs,
-            "random" => Strategy::Random,
-            "swarm" => Strategy::Swarm,
-            "novelty" => Strategy::Novelty,
-            other => {
-                return Err(cx.err(
-                    s.span(),
-                    format!(
-                        "unknown strategy {other:?}; expected \"bfs\", \"dfs\", \"random\", \"swarm\" or \"novelty\""
-                    ),
-                ));
-            }
-        },
+        Some(s) => Strategy::from_name(s.get_ref()).ok_or_else(|| {
+            let names: Vec<String> = Strategy::ALL
+                .iter()
+                .map(|s| format!("{:?}", s.name()))
+                .collect();
+            let (last, rest) = names.split_last().expect("there are strategies");
+            cx.err(
+                s.span(),
+                format!(
+                    "unknown strategy {:?}; expected {} or {last}",
+                    s.get_ref(),
+                    rest.join(", ")
+                ),
+            )
+        })?,
     };
     let positive = |v: &Option<Spanned<u64>>, key: &str, default: u64, max: u64| match v {
         None => Ok(default),
